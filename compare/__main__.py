@@ -1,0 +1,5 @@
+"""python -m compare"""
+
+from .cli import main
+
+main()

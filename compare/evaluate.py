@@ -1,0 +1,257 @@
+"""Score a run against an annotated gold file (format: tests/gold/README.md)."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from itertools import combinations
+from pathlib import Path
+
+from .diverge import SIGNAL_KINDS
+from .errors import GoldError
+from .ingest import unaccounted_words
+from .schema import Report, Span
+
+
+@dataclass(frozen=True)
+class Quote:
+    file: str
+    quote: str
+
+
+@dataclass(frozen=True)
+class Fact:
+    id: str
+    verdict: str
+    signals: tuple[str, ...]
+    claims: tuple[Quote, ...]
+
+
+@dataclass
+class Gold:
+    path: Path
+    corpus: list[Path]
+    facts: list[Fact] = field(default_factory=list)
+    not_linked: list[tuple[Quote, Quote]] = field(default_factory=list)
+    non_claims: list[tuple[Quote, str]] = field(default_factory=list)
+    stories: dict[str, list[Path]] = field(default_factory=dict)
+
+
+def _quote(raw, where: str) -> Quote:
+    if not isinstance(raw, dict) or not raw.get("file") or not raw.get("quote"):
+        raise GoldError(f"{where}: needs {{ file = ..., quote = ... }}")
+    return Quote(raw["file"], raw["quote"])
+
+
+def load_gold(path: str | Path) -> Gold:
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise GoldError(f"{path}: cannot read gold file ({exc.strerror}); check the path") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise GoldError(f"{path}: not valid TOML ({exc}); fix the gold file") from exc
+    corpus = [(path.parent / data["corpus"]).resolve()] if "corpus" in data else []
+    gold = Gold(path, corpus)
+    for s in data.get("story", []):
+        if "paths" in s:
+            gold.stories[s["id"]] = [(path.parent / p).resolve() for p in s["paths"]]
+    if gold.stories and not corpus:
+        gold.corpus = sorted({p for ps in gold.stories.values() for p in ps})
+    if not gold.corpus:
+        raise GoldError(f"{path}: names no corpus; add corpus = \"folder\" or [[story]] paths")
+    for i, f in enumerate(data.get("fact", []), 1):
+        where = f"{path}: fact {f.get('id', i)}"
+        if f.get("verdict") not in ("agree", "diverge"):
+            raise GoldError(f"{where}: verdict must be 'agree' or 'diverge'")
+        bad = [k for k in f.get("signals", []) if k not in SIGNAL_KINDS]
+        if bad:
+            raise GoldError(f"{where}: unknown signal kind(s) {bad}; use {', '.join(SIGNAL_KINDS)}")
+        gold.facts.append(Fact(f.get("id", str(i)), f["verdict"], tuple(f.get("signals", [])),
+                               tuple(_quote(q, where) for q in f.get("claims", []))))
+    for i, p in enumerate(data.get("not_linked", []), 1):
+        gold.not_linked.append((_quote(p.get("a"), f"{path}: not_linked {i}"),
+                                _quote(p.get("b"), f"{path}: not_linked {i}")))
+    for i, n in enumerate(data.get("non_claim", []), 1):
+        gold.non_claims.append((_quote(n, f"{path}: non_claim {i}"), n.get("reason", "")))
+    return gold
+
+
+class _Locator:
+    """Finds the claim of a report that holds a gold quote."""
+
+    def __init__(self, report: Report):
+        self.report = report
+        self.by_name = {}
+        for a in report.articles:
+            self.by_name.setdefault(Path(a.source.split(":")[0]).name, []).append(a)
+        self.claims_of = {}
+        for c in report.claims:
+            self.claims_of.setdefault(c.article, []).append(c)
+
+    def span(self, q: Quote):
+        for art in self.by_name.get(q.file, []):
+            at = art.text.find(q.quote)
+            if at >= 0:
+                return art, at, at + len(q.quote)
+        raise GoldError(f"quote not found in {q.file}: {q.quote[:60]!r}; fix the gold file")
+
+    def claim(self, q: Quote) -> str | None:
+        art, s, e = self.span(q)
+        best, overlap = None, 0
+        for c in self.claims_of.get(art.id, []):
+            ov = min(e, c.end) - max(s, c.start)
+            if ov > overlap:
+                best, overlap = c.id, ov
+        return best
+
+
+def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
+    p = tp / (tp + fp) if tp + fp else 1.0
+    r = tp / (tp + fn) if tp + fn else 1.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return {"precision": round(p, 3), "recall": round(r, 3), "f1": round(f, 3),
+            "tp": tp, "fp": fp, "fn": fn}
+
+
+def score(report: Report, gold: Gold) -> dict:
+    """Link P/R/F1, verdict accuracy, signal false alarms, leaked non-claims, lost words."""
+    loc = _Locator(report)
+    cluster_of = {cid: cl for cl in report.clusters for cid in cl.claims}
+    article_of = {c.id: c.article for c in report.claims}
+    gold_articles = {a.id for a in report.articles
+                     if any(Path(a.source.split(":")[0]).resolve().is_relative_to(p) or
+                            Path(a.source.split(":")[0]).resolve() == p for p in gold.corpus)}
+    out: dict = {"gold": str(gold.path)}
+
+    if gold.facts:
+        gold_pairs: set[frozenset[str]] = set()
+        fact_claims: list[list[str]] = []
+        unmatched = 0
+        for f in gold.facts:
+            ids = []
+            for q in f.claims:
+                cid = loc.claim(q)
+                if cid is None:
+                    unmatched += 1
+                else:
+                    ids.append(cid)
+            fact_claims.append(ids)
+            for a, b in combinations(sorted(set(ids)), 2):
+                if article_of[a] != article_of[b]:
+                    gold_pairs.add(frozenset((a, b)))
+        pred_pairs = set()
+        for cl in report.clusters:
+            members = [c for c in cl.claims if article_of[c] in gold_articles]
+            for a, b in combinations(members, 2):
+                if article_of[a] != article_of[b]:
+                    pred_pairs.add(frozenset((a, b)))
+        out["links"] = _prf(len(pred_pairs & gold_pairs), len(pred_pairs - gold_pairs),
+                            len(gold_pairs - pred_pairs))
+        out["gold_quotes_not_in_claims"] = unmatched
+
+        correct, rows = 0, []
+        kinds = {k: {"tp": 0, "fp": 0, "fn": 0} for k in SIGNAL_KINDS if k != "omission"}
+        matched_clusters = set()
+        for f, ids in zip(gold.facts, fact_claims, strict=True):
+            best = None
+            for cl in {cluster_of[i].id: cluster_of[i] for i in ids}.values():
+                arts = {article_of[i] for i in ids if i in cl.claims}
+                if len(arts) >= 2 and (best is None or len(arts) > best[0]):
+                    best = (len(arts), cl)
+            cl = best[1] if best else None
+            predicted = cl.verdict if cl else "single-source"
+            if cl:
+                matched_clusters.add(cl.id)
+            correct += predicted == f.verdict
+            got = {s.kind for s in cl.signals} if cl else set()
+            for k, counts in kinds.items():
+                counts["tp"] += k in got and k in f.signals
+                counts["fp"] += k in got and k not in f.signals
+                counts["fn"] += k not in got and k in f.signals
+            rows.append({"fact": f.id, "gold": f.verdict, "predicted": predicted,
+                         "cluster": cl.id if cl else None,
+                         "signals": sorted(got - {"omission"}), "gold_signals": list(f.signals)})
+        # signals raised on multi-outlet clusters that match no gold fact are false alarms too
+        stray = {k: 0 for k in kinds}
+        for cl in report.clusters:
+            if cl.id in matched_clusters or len(cl.outlets) < 2:
+                continue
+            if not any(c in gold_articles for c in (article_of[i] for i in cl.claims)):
+                continue
+            for s in cl.signals:
+                if s.kind in stray:
+                    stray[s.kind] += 1
+        out["verdict_accuracy"] = round(correct / len(gold.facts), 3)
+        out["facts"] = len(gold.facts)
+        out["signals"] = {k: v | {"stray": stray[k]} for k, v in kinds.items()}
+        out["false_number_conflicts"] = kinds["number"]["fp"] + stray["number"]
+        out["per_fact"] = rows
+
+    if gold.not_linked:
+        together = 0
+        for a, b in gold.not_linked:
+            ca, cb = loc.claim(a), loc.claim(b)
+            if ca and cb and cluster_of[ca].id == cluster_of[cb].id:
+                together += 1
+        out["not_linked_violations"] = together
+        out["not_linked_pairs"] = len(gold.not_linked)
+
+    if gold.non_claims:
+        leaked = []
+        for q, reason in gold.non_claims:
+            art, s, e = loc.span(q)
+            if any(min(e, c.end) > max(s, c.start) for c in loc.claims_of.get(art.id, [])):
+                leaked.append({"file": q.file, "quote": q.quote, "reason": reason})
+        out["non_claims"] = len(gold.non_claims)
+        out["non_claims_leaked"] = leaked
+
+    lost = 0
+    for a in report.articles:
+        if a.id in gold_articles:
+            lost += len(unaccounted_words(a, [Span(c.start, c.end) for c in loc.claims_of.get(a.id, [])]))
+    out["lost_words"] = lost
+
+    if gold.stories:
+        from sklearn.metrics import adjusted_rand_score
+
+        truth = {p: sid for sid, ps in gold.stories.items() for p in ps}
+        pred_story = {aid: s.id for s in report.stories for aid in s.articles}
+        y_true, y_pred = [], []
+        for a in report.articles:
+            p = Path(a.source.split(":")[0]).resolve()
+            if p in truth:
+                y_true.append(truth[p])
+                y_pred.append(pred_story[a.id])
+        out["stories"] = {"articles": len(y_true), "gold": len(gold.stories),
+                          "predicted": len(set(y_pred)),
+                          "adjusted_rand_index": round(float(adjusted_rand_score(y_true, y_pred)), 3)}
+    return out
+
+
+def summary_lines(result: dict) -> list[str]:
+    """Human-readable lines for one gold file's scores."""
+    lines = [f"gold: {result['gold']}"]
+    if "links" in result:
+        lk = result["links"]
+        lines.append(f"  links      P {lk['precision']:.3f}  R {lk['recall']:.3f}  F1 {lk['f1']:.3f}"
+                     f"  (tp {lk['tp']}, fp {lk['fp']}, fn {lk['fn']})")
+        lines.append(f"  verdicts   accuracy {result['verdict_accuracy']:.3f} over {result['facts']} facts")
+        fa = ", ".join(f"{k} {v['fp'] + v['stray']}" for k, v in result["signals"].items())
+        lines.append(f"  false alarms per signal kind: {fa}")
+        hit = ", ".join(f"{k} {v['tp']}/{v['tp'] + v['fn']}" for k, v in result["signals"].items()
+                        if v["tp"] + v["fn"])
+        lines.append(f"  signals found (of gold): {hit or 'none annotated'}")
+        lines.append(f"  false number conflicts: {result['false_number_conflicts']}")
+    if "not_linked_pairs" in result:
+        lines.append(f"  must-not-link pairs linked: {result['not_linked_violations']}"
+                     f" of {result['not_linked_pairs']}")
+    if "non_claims" in result:
+        lines.append(f"  non-claims leaked into claims: {len(result['non_claims_leaked'])}"
+                     f" of {result['non_claims']}")
+    lines.append(f"  lost words: {result['lost_words']}")
+    if "stories" in result:
+        st = result["stories"]
+        lines.append(f"  stories    ARI {st['adjusted_rand_index']:.3f}  ({st['predicted']} predicted,"
+                     f" {st['gold']} in gold, {st['articles']} articles)")
+    return lines

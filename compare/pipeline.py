@@ -1,0 +1,163 @@
+"""Wires the stages: ingest -> claims -> embed -> stories -> clusters -> divergence -> Report.
+
+This is the only module that knows the order of the stages.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .claims import ClaimExtractor
+from .cluster import ClaimClusterer, cosine_distances
+from .diverge import assess
+from .embed import Embedder, SentenceTransformerEmbedder
+from .errors import CorpusError
+from .ingest import load_outlets, read_articles
+from .schema import Article, Claim, Cluster, Report
+from .stories import StoryGrouper
+
+log = logging.getLogger("compare")
+
+# Chosen on the annotated gold in tests/gold/ with `compare evaluate --sweep` (see README).
+DEFAULT_THRESHOLD = 0.45
+DEFAULT_LINKAGE = "average"
+DEFAULT_STORY_THRESHOLD = 0.5
+
+
+@dataclass
+class Prepared:
+    """The model-heavy part of a run, reusable across clustering settings."""
+
+    articles: list[Article]
+    claims: list[Claim]
+    embeddings: np.ndarray
+    warnings: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class Pipeline:
+    """Compare outlets' articles claim by claim. Every heavy part can be passed in."""
+
+    def __init__(
+        self,
+        embedder: Embedder | None = None,
+        extractor: ClaimExtractor | None = None,
+        clusterer: ClaimClusterer | None = None,
+        grouper: StoryGrouper | None = None,
+    ):
+        self.embedder = embedder if embedder is not None else SentenceTransformerEmbedder()
+        self.extractor = extractor if extractor is not None else ClaimExtractor()
+        self.clusterer = clusterer if clusterer is not None else ClaimClusterer(
+            DEFAULT_THRESHOLD, DEFAULT_LINKAGE)
+        self.grouper = grouper if grouper is not None else StoryGrouper(DEFAULT_STORY_THRESHOLD)
+
+    def prepare(
+        self,
+        paths: Sequence[str | Path],
+        manifest: str | Path | None = None,
+        outlets_file: str | Path | None = None,
+        embeddings: np.ndarray | None = None,
+    ) -> Prepared:
+        """Read, split into claims and embed. ``embeddings`` (one row per claim) skips the model."""
+        timings: dict[str, float] = {}
+        t = time.perf_counter()
+        articles, warnings = read_articles(paths, manifest, load_outlets(outlets_file))
+        outlets = sorted({a.outlet for a in articles})
+        if len(outlets) < 2:
+            raise CorpusError(
+                f"all {len(articles)} article(s) come from one outlet ({outlets[0]}); "
+                "pass articles from at least two outlets, or name outlets in a manifest"
+            )
+        timings["ingest"] = time.perf_counter() - t
+        log.info("ingest: %d articles from %d outlets", len(articles), len(outlets))
+
+        t = time.perf_counter()
+        claims = self.extractor.extract(articles)
+        timings["claims"] = time.perf_counter() - t
+        log.info("claims: %d", len(claims))
+
+        t = time.perf_counter()
+        if embeddings is None:
+            embeddings = self.embedder.encode([" ".join(c.text.split()) for c in claims])
+        elif len(embeddings) != len(claims):
+            raise CorpusError(
+                f"{len(embeddings)} precomputed embeddings for {len(claims)} claims; "
+                "compute one embedding per claim"
+            )
+        timings["embed"] = time.perf_counter() - t
+        log.info("embed: %s", embeddings.shape)
+        return Prepared(articles, claims, np.asarray(embeddings), warnings, timings)
+
+    def analyse(self, prep: Prepared) -> Report:
+        """Stories, clusters and verdicts for prepared claims."""
+        timings = dict(prep.timings)
+        articles, claims, emb = prep.articles, prep.claims, prep.embeddings
+
+        t = time.perf_counter()
+        stories = self.grouper.group(articles, claims, emb)
+        story_of = {aid: s.id for s in stories for aid in s.articles}
+        timings["stories"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        labels = self.clusterer.fit_predict(
+            emb, [c.article for c in claims], [story_of[c.article] for c in claims])
+        timings["cluster"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        outlet_of = {a.id: a.outlet for a in articles}
+        story_outlets = {s.id: sorted({outlet_of[a] for a in s.articles}) for s in stories}
+        background = {s.id: Counter() for s in stories}
+        for c in claims:
+            background[story_of[c.article]].update(c.lemmas)
+        clusters = []
+        for lab in range(int(labels.max()) + 1 if len(labels) else 0):
+            idx = np.flatnonzero(labels == lab)
+            members = [claims[i] for i in idx]
+            sid = story_of[members[0].article]
+            verdict, signals, score = assess(members, story_outlets[sid], background[sid])
+            present = sorted({c.outlet for c in members})
+            cohesion = 1.0
+            if len(idx) > 1:
+                d = cosine_distances(emb[idx])
+                cohesion = float(1.0 - d[np.triu_indices(len(idx), 1)].mean())
+            clusters.append(Cluster(
+                id=f"f{lab + 1:03d}",
+                story=sid,
+                claims=tuple(c.id for c in members),
+                outlets=tuple(present),
+                verdict=verdict,
+                signals=signals,
+                score=score,
+                cohesion=cohesion,
+                missing=tuple(o for o in story_outlets[sid] if o not in present)
+                if len(present) > 1 else (),
+            ))
+        rank = {"diverge": 0, "agree": 1, "single-source": 2}
+        clusters.sort(key=lambda c: (c.story, rank[c.verdict], -c.score, -len(c.outlets), c.id))
+        timings["diverge"] = time.perf_counter() - t
+
+        return Report(
+            articles=tuple(articles),
+            claims=tuple(claims),
+            clusters=tuple(clusters),
+            stories=tuple(stories),
+            model=self.embedder.describe() | {"spacy": self.extractor.model},
+            params={
+                "threshold": self.clusterer.threshold,
+                "linkage": self.clusterer.linkage,
+                "same_article_penalty": self.clusterer.same_article_penalty,
+                "story_threshold": self.grouper.threshold,
+            },
+            timings={k: round(v, 3) for k, v in timings.items()},
+            warnings=tuple(prep.warnings),
+        )
+
+    def run(self, paths: Sequence[str | Path], **kwargs) -> Report:
+        return self.analyse(self.prepare(paths, **kwargs))

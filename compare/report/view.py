@@ -1,0 +1,129 @@
+"""A Report arranged for reading: facts with their claims side by side, ranked."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..schema import Claim, Cluster, Report, Signal
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A run of claim text, highlighted when it is evidence of divergence."""
+
+    text: str
+    mark: str  # "" or the signal kind
+
+
+@dataclass(frozen=True)
+class Telling:
+    outlet: str
+    claim: Claim
+    pieces: tuple[Piece, ...]
+
+
+@dataclass(frozen=True)
+class Fact:
+    cluster: Cluster
+    tellings: tuple[Telling, ...]
+    signals: tuple[Signal, ...]
+    headline: str
+
+
+def highlight(text: str, terms: list[str], kind: str) -> tuple[Piece, ...]:
+    """Split ``text`` into pieces, marking whole-word (or lemma-prefix) matches of ``terms``."""
+    words = [t for t in terms if t and not t.startswith("(")]
+    if not words:
+        return (Piece(text, ""),)
+    alts = sorted({re.escape(w) for w in words}, key=len, reverse=True)
+    pattern = re.compile(r"(?<!\w)(" + "|".join(alts) + r")\w*", re.IGNORECASE)
+    pieces, pos = [], 0
+    for m in pattern.finditer(text):
+        if m.start() > pos:
+            pieces.append(Piece(text[pos:m.start()], ""))
+        pieces.append(Piece(m.group(0), kind))
+        pos = m.end()
+    if pos < len(text):
+        pieces.append(Piece(text[pos:], ""))
+    return tuple(pieces)
+
+
+def _terms_for(outlet: str, signals: tuple[Signal, ...]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for s in signals:
+        for t in s.terms.get(outlet, []):
+            out.setdefault(t, s.kind)
+    return out
+
+
+def _pieces(text: str, terms: dict[str, str]) -> tuple[Piece, ...]:
+    pieces: tuple[Piece, ...] = (Piece(" ".join(text.split()), ""),)
+    for term, kind in terms.items():
+        nxt: list[Piece] = []
+        for p in pieces:
+            nxt.extend(highlight(p.text, [term], kind) if not p.mark else [p])
+        pieces = tuple(nxt)
+    return pieces
+
+
+def build_view(report: Report) -> dict:
+    claims = {c.id: c for c in report.claims}
+    articles = {a.id: a for a in report.articles}
+    facts = []
+    for cl in report.clusters:
+        tellings = []
+        for cid in cl.claims:
+            c = claims[cid]
+            tellings.append(Telling(c.outlet, c, _pieces(c.text, _terms_for(c.outlet, cl.signals))))
+        tellings.sort(key=lambda t: (t.outlet, t.claim.start))
+        first = tellings[0].claim.text
+        facts.append(Fact(cl, tuple(tellings), cl.signals, " ".join(first.split())[:140]))
+    multi = [f for f in facts if f.cluster.verdict != "single-source"]
+    single = [f for f in facts if f.cluster.verdict == "single-source"]
+    by_story = []
+    for s in report.stories:
+        by_story.append({
+            "story": s,
+            "articles": [articles[a] for a in s.articles],
+            "diverge": [f for f in multi if f.cluster.story == s.id and f.cluster.verdict == "diverge"],
+            "agree": [f for f in multi if f.cluster.story == s.id and f.cluster.verdict == "agree"],
+            "single": [f for f in single if f.cluster.story == s.id],
+        })
+    claim_marks = {}
+    for f in facts:
+        for t in f.tellings:
+            claim_marks[t.claim.id] = f.cluster
+    article_parts = []
+    for a in report.articles:
+        spans = [(c.start, c.end, "claim", c) for c in report.claims if c.article == a.id]
+        spans += [(e.start, e.end, "excluded", e) for e in a.excluded]
+        spans.sort(key=lambda s: s[0])
+        parts, pos = [], 0
+        for start, end, kind, obj in spans:
+            if start > pos:
+                parts.append(("gap", a.text[pos:start], None))
+            parts.append((kind, a.text[start:end], obj))
+            pos = max(pos, end)
+        if pos < len(a.text):
+            parts.append(("gap", a.text[pos:], None))
+        article_parts.append({"article": a, "parts": parts})
+    counts = {
+        "articles": len(report.articles),
+        "outlets": len({a.outlet for a in report.articles}),
+        "claims": len(report.claims),
+        "facts": len(multi),
+        "diverge": sum(f.cluster.verdict == "diverge" for f in multi),
+        "agree": sum(f.cluster.verdict == "agree" for f in multi),
+        "single": len(single),
+        "excluded": len(report.excluded),
+    }
+    return {
+        "report": report,
+        "stories": by_story,
+        "counts": counts,
+        "articles": article_parts,
+        "claim_cluster": claim_marks,
+        "signal_kinds": sorted({s.kind for f in multi for s in f.signals}),
+        "outlets": sorted({a.outlet for a in report.articles}),
+    }
