@@ -133,7 +133,8 @@ def _entity_of(token, labels: set[str]):
 
 
 REPORTING_DEPS = ("ccomp", "xcomp", "parataxis")
-OBJECT_SPEECH = {"deny", "accuse", "announce", "confirm", "urge", "warn", "speak", "reiterate"}
+OBJECT_SPEECH = {"deny", "accuse", "urge", "warn", "speak"}
+SUBORDINATE = {"advcl", "relcl", "acl", "pcomp", "amod", "csubj"}
 
 
 def _quoted(sent) -> list[tuple[int, int]]:
@@ -156,7 +157,7 @@ def find_speaker(sent, lex: Lexicon, people: list[str], last_speaker: str | None
     candidates = [
         t for t in sent
         if t.lemma_.lower() in lex.speech_verbs and t.pos_ in ("VERB", "AUX")
-        and not any(a <= t.idx < b for a, b in quotes)
+        and not any(a <= t.idx < b for a, b in quotes) and t.dep_ not in SUBORDINATE
         and (has_quote or t.lemma_.lower() in OBJECT_SPEECH or t.dep_ == "parataxis"
              or any(c.dep_ in REPORTING_DEPS for c in t.children))
     ]

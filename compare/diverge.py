@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 import re
 import tomllib
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -76,25 +75,7 @@ def loaded_terms(claim: Claim, framing: dict[str, str]) -> list[str]:
     return sorted(set(found))
 
 
-def log_odds(
-    counts_a: Counter, counts_b: Counter, prior: Counter, alpha0: float = 100.0
-) -> dict[str, float]:
-    """z-scores of words in ``a`` vs ``b`` by weighted log-odds with an informative Dirichlet
-    prior (Monroe, Colaresi & Quinn 2008, "Fightin' Words"); ``prior`` is background counts."""
-    total = sum(prior.values()) or 1
-    n_a, n_b = sum(counts_a.values()), sum(counts_b.values())
-    z = {}
-    for w in counts_a:
-        a_w = alpha0 * (prior.get(w, 0) + 0.5) / (total + 0.5 * len(prior))
-        y_a, y_b = counts_a.get(w, 0), counts_b.get(w, 0)
-        delta = math.log((y_a + a_w) / (n_a + alpha0 - y_a - a_w)) - math.log(
-            (y_b + a_w) / (n_b + alpha0 - y_b - a_w)
-        )
-        z[w] = delta / math.sqrt(1.0 / (y_a + a_w) + 1.0 / (y_b + a_w))
-    return z
-
-
-def wording_signal(groups: dict[str, list[Claim]], background: Counter) -> Signal | None:
+def wording_signal(groups: dict[str, list[Claim]]) -> Signal | None:
     lex = load_lexicons()
     loaded = {o: sorted({t for c in cs for t in loaded_terms(c, lex.framing)})
               for o, cs in groups.items()}
@@ -103,15 +84,7 @@ def wording_signal(groups: dict[str, list[Claim]], background: Counter) -> Signa
     distinct = {o: [t for t in ts if t not in shared] for o, ts in loaded.items()}
     if not any(distinct.values()):
         return None
-    # words that set each outlet's telling apart, ranked by log-odds against the others
-    terms: dict[str, list[str]] = {}
-    for o, cs in groups.items():
-        mine = Counter(lem for c in cs for lem in c.lemmas)
-        others = Counter(lem for p, ocs in groups.items() if p != o for c in ocs for lem in c.lemmas)
-        z = log_odds(mine, others, background)
-        extra = [w for w, s in sorted(z.items(), key=lambda kv: (-kv[1], kv[0]))
-                 if s > 0.8 and w not in distinct[o]][:3]
-        terms[o] = distinct[o] + extra
+    terms = {o: list(ts) for o, ts in distinct.items()}
     outlets = tuple(o for o in groups if distinct[o])
     parts = [f"{o} uses {', '.join(repr(t) for t in distinct[o])} ({lex.framing[distinct[o][0]]})"
              for o in outlets]
@@ -374,7 +347,7 @@ def omission_signal(present: Sequence[str], story_outlets: Sequence[str]) -> Sig
 
 
 def assess(
-    claims: Sequence[Claim], story_outlets: Sequence[str], background: Counter
+    claims: Sequence[Claim], story_outlets: Sequence[str]
 ) -> tuple[str, tuple[Signal, ...], float]:
     """Verdict, signals and divergence score for one cluster."""
     groups = by_outlet(claims)
@@ -385,7 +358,7 @@ def assess(
             contradiction_signal(groups),
             number_signal(groups),
             date_signal(groups),
-            wording_signal(groups, background),
+            wording_signal(groups),
             naming_signal(groups),
             agency_signal(groups),
             attribution_signal(groups),

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -113,15 +112,12 @@ class Pipeline:
         t = time.perf_counter()
         outlet_of = {a.id: a.outlet for a in articles}
         story_outlets = {s.id: sorted({outlet_of[a] for a in s.articles}) for s in stories}
-        background = {s.id: Counter() for s in stories}
-        for c in claims:
-            background[story_of[c.article]].update(c.lemmas)
         clusters = []
         for lab in range(int(labels.max()) + 1 if len(labels) else 0):
             idx = np.flatnonzero(labels == lab)
             members = [claims[i] for i in idx]
             sid = story_of[members[0].article]
-            verdict, signals, score = assess(members, story_outlets[sid], background[sid])
+            verdict, signals, score = assess(members, story_outlets[sid])
             present = sorted({c.outlet for c in members})
             cohesion = 1.0
             if len(idx) > 1:

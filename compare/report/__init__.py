@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -43,7 +44,7 @@ def render_html(report: Report) -> str:
 
 def _md_escape(text: str) -> str:
     """Article text inside Markdown: no markup, no raw HTML, one line."""
-    out = " ".join(str(text).split())
+    out = re.sub(r"\s+", " ", str(text))
     for ch in "\\`*_[]<>|#":
         out = out.replace(ch, "\\" + ch)
     return out

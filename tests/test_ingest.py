@@ -1,0 +1,115 @@
+from pathlib import Path
+
+import pytest
+
+from compare.errors import InputError
+from compare.ingest import load_outlets, load_rules, parse_article, read_articles, unaccounted_words
+from compare.schema import Span
+
+from .conftest import PAPER, SEEDS, WIRE
+
+
+def parse(text, known=None):
+    return parse_article(text, "x.txt", "x", known or {}, load_outlets(), load_rules())
+
+
+def body_text(art):
+    return [art.text[s.start:s.end] for s in art.body]
+
+
+def test_dateline_gives_outlet_and_is_excluded():
+    art, warnings = parse(WIRE)
+    assert art.outlet == "TASS" and art.outlet_detected_by == "dateline"
+    assert body_text(art)[0].startswith("Dornish artillery shelled")
+    assert ("dateline", "KALDOR, March 3 /TASS/. ") in [(e.reason, e.text) for e in art.excluded]
+    assert warnings == []
+
+
+def test_reader_comments_and_forms_are_excluded_with_reasons():
+    art, _ = parse(WIRE)
+    reasons = {e.text: e.reason for e in art.excluded}
+    assert reasons["1. This is all propaganda, nobody believes it."] == "reader comment"
+    assert reasons["Leave a Reply"] == "comment form"
+    assert not any("propaganda" in b for b in body_text(art))
+
+
+def test_newsletter_url_and_title():
+    art, _ = parse(PAPER)
+    assert art.outlet == "The Moscow Times" and art.outlet_detected_by == "url"
+    assert art.date == "2024-03-04"
+    assert art.title == "Shelling hits border town"
+    reasons = {e.text: e.reason for e in art.excluded}
+    assert reasons["Get the latest news every morning."] == "newsletter box"
+    assert reasons["https://www.themoscowtimes.com/2024/03/04/shelling-a1"] == "source line"
+
+
+def test_sentence_broken_by_blank_line_is_rejoined():
+    art, _ = parse("Title here\n\nWith the river low and the dam closed for the whole of the dry season\n\n"
+                   "farmers lost their crops. Officials agreed.\n")
+    assert body_text(art) == ["With the river low and the dam closed for the whole of the dry season\n\n"
+                              "farmers lost their crops. Officials agreed."]
+
+
+def test_unknown_outlet_warns_and_uses_file_name():
+    art, warnings = parse("Something happened today. It was big.\n")
+    assert art.outlet == "x"
+    assert "outlet not recognised" in warnings[0]
+
+
+def test_manifest_overrides_detection(corpus):
+    folder = corpus({"a.txt": WIRE, "manifest.toml": '[[article]]\nfile = "a.txt"\noutlet = "Wire Co"\n'
+                     'date = "2024-03-04"\n'})
+    arts, _ = read_articles([folder])
+    assert [(a.outlet, a.date, a.outlet_detected_by) for a in arts] == [("Wire Co", "2024-03-04", "manifest")]
+
+
+def test_html_and_jsonl_inputs(corpus):
+    folder = corpus({
+        "p.html": "<html><head><meta property='og:site_name' content='Daily Page'><script>x=1</script></head>"
+                  "<body><h1>Dam talks stall</h1><p>Talks on the dam stalled on Monday.</p>"
+                  "<p>Related: Other story</p></body></html>",
+        "more.jsonl": '{"text": "Ministers met in Strell. They agreed to talk again.", "outlet": "Wire J"}\n',
+    })
+    arts, _ = read_articles([folder])
+    by = {a.outlet: a for a in arts}
+    assert set(by) == {"Daily Page", "Wire J"}
+    assert body_text(by["Daily Page"]) == ["Talks on the dam stalled on Monday."]
+    assert "x=1" not in by["Daily Page"].text
+
+
+@pytest.mark.parametrize("make,message", [
+    (lambda d: d / "missing", "no such file or folder"),
+    (lambda d: d, "no article files"),
+])
+def test_bad_paths_raise_input_error(tmp_path, make, message):
+    with pytest.raises(InputError, match=message):
+        read_articles([make(tmp_path)])
+
+
+def test_binary_file_is_rejected(tmp_path):
+    f = tmp_path / "a.txt"
+    f.write_bytes(b"\x00\x01\x02binary")
+    with pytest.raises(InputError, match="not a text file"):
+        read_articles([f])
+
+
+def test_every_seed_word_is_in_body_heading_or_excluded():
+    arts, _ = read_articles([SEEDS])
+    assert len(arts) == 5
+    for a in arts:
+        assert unaccounted_words(a, list(a.body) + list(a.headings)) == [], a.source
+        assert Path(a.source).name.endswith(".txt")
+
+
+def test_seed_outlets_are_detected_from_text():
+    arts, warnings = read_articles([SEEDS])
+    assert [a.outlet for a in arts] == ["TASS", "TRT World", "Massis Post", "ARKA", "The Moscow Times"]
+    assert warnings == []
+    comments = [e for a in arts for e in a.excluded if e.reason == "reader comment"]
+    assert any("Every time there are talks" in e.text for e in comments)
+
+
+def test_unaccounted_words_reports_gaps():
+    art, _ = parse(WIRE)
+    assert "Dornish" in unaccounted_words(art, [])
+    assert unaccounted_words(art, [Span(s.start, s.end) for s in art.body + art.headings]) == []
