@@ -1,0 +1,77 @@
+import json
+
+from click.testing import CliRunner
+
+from compare.cli import cli
+
+from .conftest import PAPER, WIRE
+
+
+def invoke(*args):
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_run_writes_reports(corpus, tmp_path):
+    folder = corpus({"wire.txt": WIRE, "paper.txt": PAPER})
+    out = tmp_path / "out"
+    res = invoke("run", str(folder), "--out", str(out), "--embedder", "hashing")
+    assert res.exit_code == 0, res.output
+    assert res.output.splitlines()[0].startswith("2 articles, ")
+    doc = json.loads((out / "report.json").read_text())
+    assert {a["outlet"] for a in doc["articles"]} == {"TASS", "The Moscow Times"}
+    assert not any("propaganda" in c["text"] for c in doc["claims"])
+    assert any(e["reason"] == "reader comment" for e in doc["excluded"])
+
+
+def test_missing_path_is_one_line_error(tmp_path):
+    res = invoke("run", str(tmp_path / "nope"), "--out", str(tmp_path / "o"), "--embedder", "hashing")
+    assert res.exit_code == 1
+    assert res.output == f"Error: {tmp_path / 'nope'}: no such file or folder; check the path\n"
+    assert not (tmp_path / "o").exists()
+
+
+def test_empty_folder_is_one_line_error(tmp_path):
+    res = invoke("run", str(tmp_path), "--embedder", "hashing")
+    assert res.exit_code == 1 and res.output.count("\n") == 1
+    assert "no article files" in res.output
+
+
+def test_single_outlet_is_refused_without_writing(corpus, tmp_path):
+    folder = corpus({"a.txt": WIRE, "b.txt": WIRE.replace("Sunday", "Monday")})
+    out = tmp_path / "out"
+    res = invoke("run", str(folder), "--out", str(out), "--embedder", "hashing")
+    assert res.exit_code == 1
+    assert "come from one outlet (TASS)" in res.output and res.output.count("\n") == 1
+    assert not out.exists()
+
+
+def test_binary_input_is_refused(tmp_path):
+    (tmp_path / "x.txt").write_bytes(b"\x00\xff\x00")
+    res = invoke("run", str(tmp_path / "x.txt"), "--embedder", "hashing")
+    assert res.exit_code == 1 and "not a text file" in res.output
+    assert "Traceback" not in res.output
+
+
+def test_evaluate_prints_scores(tmp_path, corpus):
+    folder = corpus({"wire.txt": WIRE, "paper.txt": PAPER})
+    gold = tmp_path / "g.toml"
+    gold.write_text(
+        f'corpus = "{folder}"\n'
+        '[[fact]]\nid = "shelling"\nverdict = "diverge"\nsignals = ["number", "naming", "agency"]\n'
+        'claims = [{ file = "wire.txt", quote = "Dornish artillery shelled" },\n'
+        '          { file = "paper.txt", quote = "Shelling broke out near Kaldun" }]\n'
+        '[[non_claim]]\nfile = "wire.txt"\nquote = "This is all propaganda"\nreason = "reader comment"\n'
+    )
+    res = invoke("evaluate", str(gold), "--embedder", "hashing", "--json")
+    assert res.exit_code == 0, res.output
+    result = json.loads(res.output)[0]
+    assert result["non_claims_leaked"] == [] and result["lost_words"] == 0
+    assert result["facts"] == 1 and 0 <= result["links"]["f1"] <= 1
+
+
+def test_evaluate_bad_gold_is_one_line_error(tmp_path):
+    gold = tmp_path / "g.toml"
+    gold.write_text('corpus = "."\n[[fact]]\nid = "x"\nverdict = "maybe"\n')
+    res = invoke("evaluate", str(gold), "--embedder", "hashing")
+    assert res.exit_code == 1
+    assert res.output.startswith("Error: ") and "verdict must be" in res.output

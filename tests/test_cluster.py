@@ -1,0 +1,56 @@
+import numpy as np
+import pytest
+from sklearn.datasets import make_blobs
+
+from compare.cluster import ClaimClusterer, cosine_distances
+
+
+def blobs(n_facts=4, per_fact=3, seed=0):
+    centers = np.eye(16)[:n_facts] * 10
+    x, y = make_blobs(n_samples=n_facts * per_fact, centers=centers, cluster_std=0.5, random_state=seed)
+    return x, y
+
+
+def test_recovers_blobs_as_facts():
+    x, y = blobs()
+    articles = [f"a{i % 3}" for i in range(len(y))]  # members of a blob come from different articles
+    order = np.argsort(y, kind="stable")
+    x, y = x[order], y[order]
+    articles = [f"a{i % 3}" for i in range(len(y))]
+    labels = ClaimClusterer(threshold=0.3).fit_predict(x, articles)
+    assert len(set(labels)) == 4
+    for lab in set(labels):
+        assert len(set(y[labels == lab])) == 1
+
+
+def test_same_article_claims_are_kept_apart():
+    x = np.array([[1.0, 0.0], [0.99, 0.05], [0.98, 0.1]])
+    labels = ClaimClusterer(threshold=0.3).fit_predict(x, ["a", "a", "b"])
+    assert labels[0] != labels[1]
+    assert labels[2] in (labels[0], labels[1])
+    labels = ClaimClusterer(threshold=0.3, same_article_penalty=0.0).fit_predict(x, ["a", "a", "b"])
+    assert len(set(labels)) == 1
+
+
+def test_stories_never_share_a_cluster():
+    x = np.array([[1.0, 0.0], [1.0, 0.0]])
+    labels = ClaimClusterer(threshold=0.5).fit_predict(x, ["a", "b"], ["s1", "s2"])
+    assert labels[0] != labels[1]
+
+
+def test_labels_are_deterministic_and_ordered():
+    x, _ = blobs(seed=3)
+    arts = [f"a{i}" for i in range(len(x))]
+    a = ClaimClusterer(threshold=0.3).fit_predict(x, arts)
+    b = ClaimClusterer(threshold=0.3).fit_predict(x, arts)
+    assert (a == b).all() and a[0] == 0
+
+
+def test_cosine_distances_of_scaled_vectors():
+    d = cosine_distances(np.array([[2.0, 0.0], [0.0, 3.0], [5.0, 0.0]]))
+    assert d[0, 2] == pytest.approx(0.0) and d[0, 1] == pytest.approx(1.0)
+
+
+def test_bad_threshold_is_refused():
+    with pytest.raises(ValueError, match="cosine distance"):
+        ClaimClusterer(threshold=3).fit_predict(np.ones((2, 2)), ["a", "b"])
