@@ -464,6 +464,14 @@ def parse_article(
             f"{source}: outlet not recognised, using '{meta.outlet}'; "
             "name it in a manifest or add a signature to outlets.toml"
         )
+    # the outlet's own name standing alone is a masthead, not a headline
+    name_key = re.sub(r"\W+", "", meta.outlet.lower())
+    for h in list(headings):
+        if re.sub(r"\W+", "", text[h.start:h.end].lower()) == name_key:
+            headings.remove(h)
+            exclude(h.start, h.end, "masthead")
+            if meta.title == text[h.start:h.end]:
+                meta.title = text[headings[0].start:headings[0].end] if headings else None
     excluded.sort(key=lambda e: e.start)
     return (
         Article(
