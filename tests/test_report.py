@@ -61,3 +61,11 @@ def test_write_reports_writes_three_files(fast_pipeline, corpus, tmp_path):
     written = write_reports(hostile_report(fast_pipeline, corpus), out)
     assert sorted(p.name for p in written) == ["report.html", "report.json", "report.md"]
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+def test_highlight_matches_inflections_of_lemmas():
+    from compare.report.view import highlight
+
+    pieces = highlight("backed by foreign mercenaries, Baku liberated towns", ["mercenary", "liberate"], "wording")
+    assert [p.text for p in pieces if p.mark] == ["mercenaries", "liberated"]
+    assert "".join(p.text for p in pieces) == "backed by foreign mercenaries, Baku liberated towns"

@@ -36,7 +36,9 @@ def highlight(text: str, terms: list[str], kind: str) -> tuple[Piece, ...]:
     words = [t for t in terms if t and not t.startswith("(")]
     if not words:
         return (Piece(text, ""),)
-    alts = sorted({re.escape(w) for w in words}, key=len, reverse=True)
+    # lemmas match their inflections: "mercenary" -> "mercenaries", "liberate" -> "liberated"
+    stems = {w[:-1] if len(w) > 4 and w[-1] in "ey" and " " not in w else w for w in words}
+    alts = sorted({re.escape(w) for w in stems}, key=len, reverse=True)
     pattern = re.compile(r"(?<!\w)(" + "|".join(alts) + r")\w*", re.IGNORECASE)
     pieces, pos = [], 0
     for m in pattern.finditer(text):
