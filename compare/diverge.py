@@ -195,7 +195,8 @@ def attribution_signal(groups: dict[str, list[Claim]]) -> Signal | None:
     attributed = {o: s for o, s in speakers.items() if s}
     if own and attributed:
         terms = {o: ["(own voice)"] for o in own} | {o: [s] for o, s in attributed.items()}
-        detail = (f"{', '.join(own)} {'states' if len(own) == 1 else 'state'} it in {'its' if len(own) == 1 else 'their'} own voice; "
+        verb, whose = ("states", "its") if len(own) == 1 else ("state", "their")
+        detail = (f"{', '.join(own)} {verb} it in {whose} own voice; "
                   + ", ".join(f"{o} attributes it to {s}" for o, s in attributed.items()) + ".")
         return Signal("attribution", tuple(sorted(terms)), terms, detail)
     named = {o: s for o, s in attributed.items() if s[:1].isupper()}

