@@ -172,7 +172,7 @@ def find_speaker(sent, lex: Lexicon, people: list[str], last_speaker: str | None
 
 def _speaker_name(tok, people: list[str], last_speaker: str | None) -> str | None:
     if tok.lower_ in PRONOUNS:
-        return last_speaker if tok.lower_ != "we" and tok.lower_ != "i" else last_speaker
+        return last_speaker
     ent = _entity_of(tok, {"PERSON"})
     if ent is not None:
         return _canonical_person(ent.text.removesuffix("’s").removesuffix("'s"), people)
@@ -336,11 +336,8 @@ class ClaimExtractor:
         lex = load_lexicon()
         jobs = []
         for art in articles:
-            for span in art.headings:
-                jobs.append((art, span, True))
-            for span in art.body:
-                jobs.append((art, span, False))
-        jobs.sort(key=lambda j: (articles.index(j[0]), j[1].start))
+            spans = [(s, True) for s in art.headings] + [(s, False) for s in art.body]
+            jobs.extend((art, span, heading) for span, heading in sorted(spans, key=lambda x: x[0].start))
         docs = nlp.pipe([j[0].text[j[1].start:j[1].end] for j in jobs], batch_size=64)
         claims: list[Claim] = []
         state: dict[str, dict] = {}

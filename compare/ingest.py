@@ -11,7 +11,7 @@ import json
 import re
 import tomllib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
@@ -72,7 +72,6 @@ class _Meta:
     title: str | None = None
     date: str | None = None
     url: str | None = None
-    extra: dict = field(default_factory=dict)
 
 
 def _data_text(name: str) -> str:
