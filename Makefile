@@ -32,7 +32,7 @@ lint: $(TEST_STAMP)
 	$(BIN)/ruff check compare tests
 
 evaluate: $(STAMP)
-	$(BIN)/python -m compare evaluate tests/gold/seeds.toml
+	$(BIN)/python -m compare evaluate tests/gold/*.toml
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py

@@ -34,6 +34,7 @@ class Lexicon:
     speech_verbs: frozenset[str]
     denial_verbs: frozenset[str]
     event_nouns: frozenset[str]
+    event_verbs: frozenset[str]
     qualifiers: tuple[str, ...]
     units: dict[str, str]
     durations: dict[str, float]
@@ -49,6 +50,7 @@ def load_lexicon() -> Lexicon:
         frozenset(raw["speech_verbs"]),
         frozenset(raw["denial_verbs"]),
         frozenset(raw["event_nouns"]),
+        frozenset(raw["event_verbs"]),
         tuple(sorted(raw["number_qualifiers"], key=len, reverse=True)),
         units,
         dict(raw["durations"]),

@@ -40,6 +40,7 @@ class Referent:
 class Lexicons:
     framing: dict[str, str]
     referents: tuple[Referent, ...]
+    variants: tuple[tuple[str, Referent], ...]  # every name of every referent, longest first
 
 
 @lru_cache(maxsize=1)
@@ -47,11 +48,10 @@ def load_lexicons() -> Lexicons:
     data = resources.files("compare.data")
     framing = tomllib.loads(data.joinpath("framing.toml").read_text(encoding="utf-8"))["terms"]
     names = tomllib.loads(data.joinpath("names.toml").read_text(encoding="utf-8"))["referent"]
-    return Lexicons(
-        {k.lower(): v for k, v in framing.items()},
-        tuple(Referent(r["id"], r.get("label", r["id"]), dict(r["variants"]),
-                       bool(r.get("metonymy", False))) for r in names),
-    )
+    referents = tuple(Referent(r["id"], r.get("label", r["id"]), dict(r["variants"]),
+                               bool(r.get("metonymy", False))) for r in names)
+    variants = tuple(sorted(((v, r) for r in referents for v in r.variants), key=lambda vr: -len(vr[0])))
+    return Lexicons({k.lower(): v for k, v in framing.items()}, referents, variants)
 
 
 def by_outlet(claims: Sequence[Claim]) -> dict[str, list[Claim]]:
@@ -100,12 +100,11 @@ def wording_signal(groups: dict[str, list[Claim]]) -> Signal | None:
 # --- naming ----------------------------------------------------------------------------
 
 
-def names_used(claim: Claim, referents: Sequence[Referent]) -> dict[str, str]:
+def names_used(claim: Claim, variants: Sequence[tuple[str, Referent]]) -> dict[str, str]:
     """referent id -> variant a claim uses; longest variants claim their text first."""
     text = claim.text
     taken = [False] * len(text)
     out: dict[str, str] = {}
-    variants = sorted(((v, r) for r in referents for v in r.variants), key=lambda vr: -len(vr[0]))
     for variant, ref in variants:
         for m in re.finditer(rf"(?<![\w-]){re.escape(variant)}(?![\w-])", text):
             if any(taken[m.start():m.end()]):
@@ -124,7 +123,7 @@ def naming_signal(groups: dict[str, list[Claim]]) -> Signal | None:
     used = {o: {} for o in groups}
     for o, cs in groups.items():
         for c in cs:
-            for rid, v in names_used(c, lex.referents).items():
+            for rid, v in names_used(c, lex.variants).items():
                 used[o].setdefault(rid, v)
     terms: dict[str, list[str]] = {}
     details = []
@@ -307,12 +306,10 @@ def date_signal(groups: dict[str, list[Claim]]) -> Signal | None:
 def contradiction_signal(groups: dict[str, list[Claim]]) -> Signal | None:
     """One outlet reports an event that another reports as denied or not happening."""
     lex = load_lexicon()
-    skip = lex.speech_verbs | lex.denial_verbs | {"be", "have", "do"}
     neg = {o: c for o, cs in groups.items() for c in cs[:1] if c.negated}
     pos = {o: c for o, cs in groups.items() for c in cs[:1] if not c.negated}
     for (on, cn), (op, cp) in ((a, b) for a in neg.items() for b in pos.items()):
-        shared = (set(cn.lemmas) & set(cp.lemmas)) - skip
-        verbs = {lem for lem in shared if lem.endswith(("ed", "ing")) or lem in _event_lemmas(cn)}
+        verbs = set(cn.lemmas) & set(cp.lemmas) & lex.event_verbs
         if verbs:
             terms = {on: sorted(verbs) + ["(denied/negated)"], op: sorted(verbs)}
             return Signal(
@@ -320,17 +317,6 @@ def contradiction_signal(groups: dict[str, list[Claim]]) -> Signal | None:
                 f"{op} reports '{', '.join(sorted(verbs))}' as happening; {on} reports it denied or not happening.",
             )
     return None
-
-
-def _event_lemmas(claim: Claim) -> set[str]:
-    return {lem for lem in claim.lemmas if lem in _VERBISH}
-
-
-_VERBISH = frozenset({
-    "block", "attack", "cross", "shell", "kill", "seize", "occupy", "invade", "violate", "fire",
-    "launch", "strike", "bomb", "deploy", "withdraw", "close", "open", "sign", "agree", "reject",
-    "recognize", "recognise", "raise", "cut", "approve", "vote", "arrest", "detain", "ban",
-})
 
 
 # --- the whole fact --------------------------------------------------------------------
