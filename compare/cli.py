@@ -11,10 +11,11 @@ import click
 from .errors import CompareError
 
 
-def _pipeline(model: str | None, embedder: str, threshold: float | None, linkage: str | None):
+def _pipeline(model: str | None, embedder: str, threshold: float | None, linkage: str | None,
+              lexical_weight: float | None = None):
     from .cluster import ClaimClusterer
     from .embed import HashingEmbedder, SentenceTransformerEmbedder
-    from .pipeline import DEFAULT_LINKAGE, DEFAULT_THRESHOLD, Pipeline
+    from .pipeline import DEFAULT_LEXICAL_WEIGHT, DEFAULT_LINKAGE, DEFAULT_THRESHOLD, Pipeline
 
     emb = HashingEmbedder() if embedder == "hashing" else SentenceTransformerEmbedder(model)
     return Pipeline(
@@ -22,6 +23,7 @@ def _pipeline(model: str | None, embedder: str, threshold: float | None, linkage
         clusterer=ClaimClusterer(
             threshold if threshold is not None else DEFAULT_THRESHOLD,
             linkage or DEFAULT_LINKAGE,
+            lexical_weight=lexical_weight if lexical_weight is not None else DEFAULT_LEXICAL_WEIGHT,
         ),
     )
 
@@ -43,6 +45,8 @@ model_options = [
                  help="cosine distance under which claims are one fact (default: tuned value)."),
     click.option("--linkage", type=click.Choice(["average", "complete", "single"]), default=None,
                  help="agglomerative linkage (default: tuned value)."),
+    click.option("--lexical-weight", type=click.FloatRange(0.0, 1.0), default=None,
+                 help="share of TF-IDF word overlap in the claim distance (default: tuned value)."),
     click.option("-v", "--verbose", count=True, help="progress on stderr; -vv for detail."),
 ]
 
@@ -68,13 +72,14 @@ def cli():
 @click.option("--outlets", "outlets_file", type=click.Path(dir_okay=False),
               help="extra outlet signatures (TOML, same form as compare/data/outlets.toml).")
 @with_model_options
-def run(paths, out_dir, manifest, outlets_file, model, embedder, threshold, linkage, verbose):
+def run(paths, out_dir, manifest, outlets_file, model, embedder, threshold, linkage, lexical_weight,
+        verbose):
     """Compare the articles in PATHS (files or folders) and write reports to --out."""
     _setup_logging(verbose)
     from .report import write_reports
 
     try:
-        pipe = _pipeline(model, embedder, threshold, linkage)
+        pipe = _pipeline(model, embedder, threshold, linkage, lexical_weight)
         report = pipe.run(paths, manifest=manifest, outlets_file=outlets_file)
         for w in report.warnings:
             click.echo(f"Warning: {w}", err=True)
@@ -97,34 +102,24 @@ def run(paths, out_dir, manifest, outlets_file, model, embedder, threshold, link
 @click.option("--sweep", is_flag=True,
               help="score a grid of thresholds and linkages instead of one setting.")
 @with_model_options
-def evaluate(gold, as_json, sweep, model, embedder, threshold, linkage, verbose):
+def evaluate(gold, as_json, sweep, model, embedder, threshold, linkage, lexical_weight, verbose):
     """Score runs against annotated GOLD files (see tests/gold/README.md)."""
     _setup_logging(verbose)
-    from .cluster import ClaimClusterer
-    from .evaluate import load_gold, score, summary_lines
+    from .evaluate import load_gold, score, summary_lines, sweep_grid
 
     try:
         golds = [load_gold(g) for g in gold]
-        pipe = _pipeline(model, embedder, threshold, linkage)
+        pipe = _pipeline(model, embedder, threshold, linkage, lexical_weight)
         prepared = [pipe.prepare(g.corpus) for g in golds]
         if sweep:
-            rows = []
-            for link in ("average", "complete"):
-                for th in (0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65):
-                    pipe.clusterer = ClaimClusterer(th, link)
-                    res = [score(pipe.analyse(p), g) for g, p in zip(golds, prepared, strict=True)]
-                    f1 = [r["links"]["f1"] for r in res if "links" in r]
-                    va = [r["verdict_accuracy"] for r in res if "links" in r]
-                    rows.append({"linkage": link, "threshold": th,
-                                 "link_f1": [round(x, 3) for x in f1],
-                                 "mean_link_f1": round(sum(f1) / max(len(f1), 1), 3),
-                                 "verdict_accuracy": va})
+            rows = sweep_grid(pipe, golds, prepared)
             if as_json:
                 click.echo(json.dumps(rows, indent=2))
             else:
                 for r in rows:
-                    click.echo(f"{r['linkage']:8} {r['threshold']:.2f}  mean F1 {r['mean_link_f1']:.3f}"
-                               f"  F1 {r['link_f1']}  verdicts {r['verdict_accuracy']}")
+                    click.echo(f"{r['linkage']:8} {r['lexical_weight']:.2f} {r['threshold']:.2f}"
+                               f"  mean F1 {r['mean_link_f1']:.3f}  F1 {r['link_f1']}"
+                               f"  verdicts {r['verdict_accuracy']}")
             return
         results = [score(pipe.analyse(p), g) for g, p in zip(golds, prepared, strict=True)]
     except CompareError as exc:

@@ -9,6 +9,28 @@ import numpy as np
 LINKAGES = ("average", "complete", "single")
 
 
+def lexical_similarity(tokens: Sequence[Sequence[str]]) -> np.ndarray:
+    """TF-IDF cosine similarity of token bags, with IDF counted over these bags only.
+
+    Counting IDF inside one story makes the story's own subject words ("Armenia", "talks")
+    nearly weightless, so what two claims share beyond the subject decides their similarity.
+    """
+    from sklearn.feature_extraction.text import CountVectorizer
+    from sklearn.preprocessing import normalize
+
+    n = len(tokens)
+    if not any(tokens):
+        return np.eye(n)
+    counts = CountVectorizer(analyzer=list).fit_transform([list(t) for t in tokens])
+    df = np.bincount(counts.indices, minlength=counts.shape[1])
+    idf = np.log((n + 1) / (df + 1))  # a word in every claim weighs nothing
+    counts.data = np.log1p(counts.data.astype(float))
+    x = normalize(counts.multiply(idf).tocsr())
+    sim = (x @ x.T).toarray()
+    np.fill_diagonal(sim, 1.0)
+    return sim
+
+
 def cosine_distances(embeddings: np.ndarray) -> np.ndarray:
     """Pairwise cosine distances of row vectors (normalised here, so any scale works)."""
     x = np.asarray(embeddings, dtype=np.float64)
@@ -24,7 +46,9 @@ class ClaimClusterer:
     """Agglomerative clustering of claims on cosine distance, one story at a time.
 
     Claims of the same article are kept apart by adding ``same_article_penalty`` to their
-    distance, so a cluster compares outlets rather than an article with itself.
+    distance, so a cluster compares outlets rather than an article with itself. When token bags
+    are given, the distance mixes in ``lexical_weight`` of TF-IDF cosine distance (see
+    :func:`lexical_similarity`): embeddings alone put every sentence on the same topic close.
     """
 
     def __init__(
@@ -32,18 +56,24 @@ class ClaimClusterer:
         threshold: float = 0.5,
         linkage: str = "average",
         same_article_penalty: float = 1.0,
+        lexical_weight: float = 0.0,
     ):
         self.threshold = threshold
         self.linkage = linkage
         self.same_article_penalty = same_article_penalty
+        self.lexical_weight = lexical_weight
 
     def fit_predict(
         self,
         embeddings: np.ndarray,
         articles: Sequence[str],
         stories: Sequence[str] | None = None,
+        tokens: Sequence[Sequence[str]] | None = None,
     ) -> np.ndarray:
-        """Cluster labels (0..k-1, ordered by first member) for each row of ``embeddings``."""
+        """Cluster labels (0..k-1, ordered by first member) for each row of ``embeddings``.
+
+        ``tokens`` (one bag of words per row) turns on the lexical part of the distance.
+        """
         from sklearn.cluster import AgglomerativeClustering
 
         if self.linkage not in LINKAGES:
@@ -53,6 +83,10 @@ class ClaimClusterer:
         n = len(articles)
         if embeddings.shape[0] != n:
             raise ValueError("one embedding per claim is needed")
+        if not 0 <= self.lexical_weight <= 1:
+            raise ValueError("lexical_weight is a share between 0 and 1")
+        if tokens is not None and len(tokens) != n:
+            raise ValueError("one token bag per claim is needed")
         stories = list(stories) if stories is not None else [""] * n
         labels = np.full(n, -1, dtype=int)
         next_label = 0
@@ -63,6 +97,9 @@ class ClaimClusterer:
                 next_label += 1
                 continue
             d = cosine_distances(embeddings[idx])
+            if tokens is not None and self.lexical_weight > 0:
+                lex = 1.0 - lexical_similarity([tokens[i] for i in idx])
+                d = (1.0 - self.lexical_weight) * d + self.lexical_weight * lex
             arts = np.array([articles[i] for i in idx])
             same = arts[:, None] == arts[None, :]
             np.fill_diagonal(same, False)

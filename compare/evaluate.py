@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
@@ -255,3 +256,30 @@ def summary_lines(result: dict) -> list[str]:
         lines.append(f"  stories    ARI {st['adjusted_rand_index']:.3f}  ({st['predicted']} predicted,"
                      f" {st['gold']} in gold, {st['articles']} articles)")
     return lines
+
+
+SWEEP_LINKAGES = ("average", "complete")
+SWEEP_LEXICAL_WEIGHTS = (0.0, 0.25, 0.5, 0.75)
+SWEEP_THRESHOLDS = (0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8)
+
+
+def sweep_grid(pipe, golds: Sequence[Gold], prepared: Sequence) -> list[dict]:
+    """Link F1 and verdict accuracy per gold over a grid of clustering settings.
+
+    ``prepared`` holds one :class:`~compare.pipeline.Prepared` per gold, so the models run once.
+    """
+    from .cluster import ClaimClusterer
+
+    rows = []
+    for link in SWEEP_LINKAGES:
+        for w in SWEEP_LEXICAL_WEIGHTS:
+            for th in SWEEP_THRESHOLDS:
+                pipe.clusterer = ClaimClusterer(th, link, lexical_weight=w)
+                res = [score(pipe.analyse(p), g) for g, p in zip(golds, prepared, strict=True)]
+                res = [r for r in res if "links" in r]
+                f1 = [r["links"]["f1"] for r in res]
+                rows.append({"linkage": link, "lexical_weight": w, "threshold": th,
+                             "link_f1": f1,
+                             "mean_link_f1": round(sum(f1) / max(len(f1), 1), 3),
+                             "verdict_accuracy": [r["verdict_accuracy"] for r in res]})
+    return rows

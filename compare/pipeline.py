@@ -25,7 +25,8 @@ from .stories import StoryGrouper
 log = logging.getLogger("compare")
 
 # Chosen on the annotated gold in tests/gold/ with `compare evaluate --sweep` (see README).
-DEFAULT_THRESHOLD = 0.45
+DEFAULT_THRESHOLD = 0.65
+DEFAULT_LEXICAL_WEIGHT = 0.5
 DEFAULT_LINKAGE = "average"
 DEFAULT_STORY_THRESHOLD = 0.5
 
@@ -41,6 +42,12 @@ class Prepared:
     timings: dict[str, float] = field(default_factory=dict)
 
 
+def claim_tokens(claim: Claim) -> tuple[str, ...]:
+    """The bag of words a claim is compared by: content lemmas, normalised dates and numbers."""
+    return (claim.lemmas + tuple(f"date:{d}" for d in claim.dates)
+            + tuple(f"number:{q.value:g}" for q in claim.numbers))
+
+
 class Pipeline:
     """Compare outlets' articles claim by claim. Every heavy part can be passed in."""
 
@@ -54,7 +61,7 @@ class Pipeline:
         self.embedder = embedder if embedder is not None else SentenceTransformerEmbedder()
         self.extractor = extractor if extractor is not None else ClaimExtractor()
         self.clusterer = clusterer if clusterer is not None else ClaimClusterer(
-            DEFAULT_THRESHOLD, DEFAULT_LINKAGE)
+            DEFAULT_THRESHOLD, DEFAULT_LINKAGE, lexical_weight=DEFAULT_LEXICAL_WEIGHT)
         self.grouper = grouper if grouper is not None else StoryGrouper(DEFAULT_STORY_THRESHOLD)
 
     def prepare(
@@ -106,7 +113,8 @@ class Pipeline:
 
         t = time.perf_counter()
         labels = self.clusterer.fit_predict(
-            emb, [c.article for c in claims], [story_of[c.article] for c in claims])
+            emb, [c.article for c in claims], [story_of[c.article] for c in claims],
+            [claim_tokens(c) for c in claims])
         timings["cluster"] = time.perf_counter() - t
 
         t = time.perf_counter()
@@ -149,6 +157,7 @@ class Pipeline:
                 "threshold": self.clusterer.threshold,
                 "linkage": self.clusterer.linkage,
                 "same_article_penalty": self.clusterer.same_article_penalty,
+                "lexical_weight": self.clusterer.lexical_weight,
                 "story_threshold": self.grouper.threshold,
             },
             timings={k: round(v, 3) for k, v in timings.items()},

@@ -54,3 +54,31 @@ def test_cosine_distances_of_scaled_vectors():
 def test_bad_threshold_is_refused():
     with pytest.raises(ValueError, match="cosine distance"):
         ClaimClusterer(threshold=3).fit_predict(np.ones((2, 2)), ["a", "b"])
+
+
+def test_lexical_similarity_weighs_words_rare_in_the_story():
+    bags = [["armenia", "azerbaijan", "checkpoint", "lachin"],
+            ["armenia", "azerbaijan", "checkpoint", "lachin", "border"],
+            ["armenia", "azerbaijan", "treaty"],
+            ["armenia", "azerbaijan", "treaty", "sign"]]
+    from compare.cluster import lexical_similarity
+
+    sim = lexical_similarity(bags)
+    assert sim.shape == (4, 4) and np.allclose(np.diag(sim), 1.0)
+    # words every claim shares count for little; the rarer ones decide
+    assert sim[0, 1] > 0.7
+    assert sim[0, 2] < 0.2 and sim[1, 3] < 0.2
+
+
+def test_lexical_weight_separates_claims_the_embeddings_cannot():
+    x = np.ones((4, 3))  # identical embeddings: the model sees one topic
+    arts = ["a", "b", "a", "b"]
+    bags = [["dam", "flood"], ["dam", "flood", "river"], ["budget", "tax"], ["budget", "tax", "vote"]]
+    assert len(set(ClaimClusterer(threshold=0.5).fit_predict(x, arts))) == 2  # any pairing
+    labels = ClaimClusterer(threshold=0.5, lexical_weight=0.5).fit_predict(x, arts, tokens=bags)
+    assert labels[0] == labels[1] and labels[2] == labels[3] and labels[0] != labels[2]
+
+
+def test_lexical_weight_is_validated():
+    with pytest.raises(ValueError, match="lexical_weight"):
+        ClaimClusterer(lexical_weight=1.5).fit_predict(np.eye(2), ["a", "b"])
