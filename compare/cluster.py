@@ -31,6 +31,34 @@ def lexical_similarity(tokens: Sequence[Sequence[str]]) -> np.ndarray:
     return sim
 
 
+def far_apart_dates(dates: Sequence[Sequence[str]], max_days: int = 62) -> np.ndarray:
+    """Pairs of rows whose day-precise ISO dates (YYYY-MM-DD) are all more than ``max_days`` apart.
+
+    Two sentences dated years apart tell different events however alike they read; dates a
+    few weeks apart may be one event misdated, which the date signal should report.
+    """
+    import datetime as dt
+
+    days = []
+    for ds in dates:
+        row = []
+        for d in ds:
+            try:
+                row.append(dt.date.fromisoformat(d).toordinal())
+            except ValueError:
+                continue
+        days.append(np.array(row, dtype=float))
+    n = len(days)
+    out = np.zeros((n, n), dtype=bool)
+    for i in range(n):
+        if not len(days[i]):
+            continue
+        for j in range(i + 1, n):
+            if len(days[j]) and np.abs(days[i][:, None] - days[j][None, :]).min() > max_days:
+                out[i, j] = out[j, i] = True
+    return out
+
+
 def cosine_distances(embeddings: np.ndarray) -> np.ndarray:
     """Pairwise cosine distances of row vectors (normalised here, so any scale works)."""
     x = np.asarray(embeddings, dtype=np.float64)
@@ -69,10 +97,12 @@ class ClaimClusterer:
         articles: Sequence[str],
         stories: Sequence[str] | None = None,
         tokens: Sequence[Sequence[str]] | None = None,
+        cannot_link: np.ndarray | None = None,
     ) -> np.ndarray:
         """Cluster labels (0..k-1, ordered by first member) for each row of ``embeddings``.
 
-        ``tokens`` (one bag of words per row) turns on the lexical part of the distance.
+        ``tokens`` (one bag of words per row) turns on the lexical part of the distance;
+        ``cannot_link`` (boolean, n x n) keeps pairs apart as if they shared an article.
         """
         from sklearn.cluster import AgglomerativeClustering
 
@@ -103,6 +133,8 @@ class ClaimClusterer:
             arts = np.array([articles[i] for i in idx])
             same = arts[:, None] == arts[None, :]
             np.fill_diagonal(same, False)
+            if cannot_link is not None:
+                same = same | cannot_link[np.ix_(idx, idx)]
             d = d + self.same_article_penalty * same
             model = AgglomerativeClustering(
                 n_clusters=None,

@@ -16,6 +16,7 @@ from importlib import resources
 from itertools import combinations
 
 from .claims import load_lexicon
+from .context import StoryContext, names
 from .schema import Claim, Signal
 
 SIGNAL_KINDS = (
@@ -26,6 +27,10 @@ WEIGHTS = {
     "agency": 1.5, "attribution": 1.0, "omission": 0.5,
 }
 VERDICT_KINDS = frozenset(SIGNAL_KINDS) - {"omission"}
+# an outlet's word counts as its own wording when its story-wide log-odds z-score reaches this
+DISTINCTIVE_Z = 1.96
+# labels whose names can stand in one slot of a sentence for the same place or body
+SLOT_LABELS = frozenset({"GPE", "LOC", "FAC", "ORG"})
 
 
 @dataclass(frozen=True)
@@ -75,26 +80,46 @@ def loaded_terms(claim: Claim, framing: dict[str, str]) -> list[str]:
     return sorted(set(found))
 
 
-def wording_signal(groups: dict[str, list[Claim]]) -> Signal | None:
+def wording_signal(groups: dict[str, list[Claim]], context: StoryContext | None = None) -> Signal | None:
+    """Loaded terms from the framing lexicon that the other outlets do not use for this fact.
+
+    Words distinctive of an outlet across the story (log-odds z >= DISTINCTIVE_Z) are added as
+    evidence when the lexicon fires; on their own they are topic more often than framing.
+    """
     lex = load_lexicons()
     loaded = {o: sorted({t for c in cs for t in loaded_terms(c, lex.framing)})
               for o, cs in groups.items()}
     all_terms = [t for ts in loaded.values() for t in ts]
     shared = {t for t in all_terms if all(t in ts for ts in loaded.values())}
     distinct = {o: [t for t in ts if t not in shared] for o, ts in loaded.items()}
+    own: dict[str, list[tuple[str, float]]] = {o: [] for o in groups}
+    if context is not None:
+        lemmas = {o: {lem for c in cs for lem in c.lemmas} for o, cs in groups.items()}
+        for o in groups:
+            others = set().union(*(lemmas[x] for x in groups if x != o))
+            z = context.distinctive.get(o, {})
+            own[o] = sorted(((w, z[w]) for w in lemmas[o] - others - set(distinct[o])
+                             if z.get(w, 0.0) >= DISTINCTIVE_Z), key=lambda wz: (-wz[1], wz[0]))
     if not any(distinct.values()):
         return None
-    terms = {o: list(ts) for o, ts in distinct.items()}
-    outlets = tuple(o for o in groups if distinct[o])
-    parts = [f"{o} uses {', '.join(repr(t) for t in distinct[o])} ({lex.framing[distinct[o][0]]})"
-             for o in outlets]
-    plain = [o for o in groups if not distinct[o]]
+    terms = {o: list(distinct[o]) + [w for w, _ in own[o]] for o in groups}
+    outlets = tuple(o for o in groups if terms[o])
+    parts = []
+    for o in outlets:
+        bits = []
+        if distinct[o]:
+            bits.append(f"uses {', '.join(repr(t) for t in distinct[o])} ({lex.framing[distinct[o][0]]})")
+        if own[o]:
+            bits.append("has words of its own across the story: "
+                        + ", ".join(f"'{w}' (log-odds z {z:.1f})" for w, z in own[o]))
+        parts.append(f"{o} " + " and ".join(bits))
+    plain = [o for o in groups if not terms[o]]
     detail = "; ".join(parts)
     if plain:
         detail += f", where {', '.join(plain)} {'does' if len(plain) == 1 else 'do'} not."
     else:
         detail += "."
-    return Signal("wording", tuple(groups), terms, detail)
+    return Signal("wording", tuple(groups), {o: t for o, t in terms.items()}, detail)
 
 
 # --- naming ----------------------------------------------------------------------------
@@ -116,7 +141,49 @@ def names_used(claim: Claim, variants: Sequence[tuple[str, Referent]]) -> dict[s
     return out
 
 
-def naming_signal(groups: dict[str, list[Claim]]) -> Signal | None:
+def _bare(name: str) -> str:
+    return re.sub(r"^(?:the|The)\s+", "", name)
+
+
+def _slot_names(claims: Sequence[Claim]) -> set[str]:
+    return {_bare(e.split(":", 1)[1]) for c in claims for e in c.entities if e.split(":", 1)[0] in SLOT_LABELS}
+
+
+def aligned_names(
+    groups: dict[str, list[Claim]], context: StoryContext | None = None
+) -> list[tuple[str, str, str, str, bool]]:
+    """(outlet, name, outlet, name, declared) for two outlets naming one slot of the fact differently.
+
+    A pair counts when the story's own text declares the two names aliases ("Halmberg, known
+    as Kaldun"), or when each outlet has exactly one place or body name the other does not use
+    in this fact nor anywhere in the story: a naming habit, not a choice of detail.
+    """
+    if context is None:
+        return []
+    out = []
+    text = {o: " ".join(c.text for c in cs).lower() for o, cs in groups.items()}
+    every = {o: {_bare(n) for n in names_of(cs)} for o, cs in groups.items()}
+    for oa, ob in combinations(groups, 2):
+        ua = sorted(n for n in every[oa] if n.lower() not in text[ob])
+        ub = sorted(n for n in every[ob] if n.lower() not in text[oa])
+        declared = [(x, y) for x in ua for y in ub if context.alias_of(x, y)]
+        for x, y in declared:
+            out.append((oa, x, ob, y, True))
+        if declared:
+            continue
+        sa = [n for n in ua if n in _slot_names(groups[oa])]
+        sb = [n for n in ub if n in _slot_names(groups[ob])]
+        if (len(sa) == 1 and len(sb) == 1 and len(ua) == 1 and len(ub) == 1
+                and context.never_says(oa, sb[0]) and context.never_says(ob, sa[0])):
+            out.append((oa, sa[0], ob, sb[0], False))
+    return out
+
+
+def names_of(claims: Sequence[Claim]) -> list[str]:
+    return list(dict.fromkeys(n for c in claims for n in names(c)))
+
+
+def naming_signal(groups: dict[str, list[Claim]], context: StoryContext | None = None) -> Signal | None:
     from rapidfuzz import fuzz
 
     lex = load_lexicons()
@@ -145,6 +212,14 @@ def naming_signal(groups: dict[str, list[Claim]]) -> Signal | None:
                     terms.setdefault(oa, []).append(x)
                     terms.setdefault(ob, []).append(y)
                     details.append(f"'{x}' ({oa}) vs '{y}' ({ob})")
+    for oa, x, ob, y, declared in aligned_names(groups, context):
+        if any(x in t or y in t for t in terms.get(oa, []) + terms.get(ob, [])):
+            continue  # already explained by the gazetteer
+        terms.setdefault(oa, []).append(x)
+        terms.setdefault(ob, []).append(y)
+        why = "which the story's own text gives as one place's names" if declared else \
+            "in the same place in the sentence"
+        details.append(f"'{x}' ({oa}) vs '{y}' ({ob}), {why}")
     if not details:
         return None
     return Signal("naming", tuple(sorted(terms)), terms,
@@ -192,7 +267,11 @@ def attribution_signal(groups: dict[str, list[Claim]]) -> Signal | None:
     speakers = {o: cs[0].speaker for o, cs in groups.items()}
     own = [o for o, s in speakers.items() if not s]
     attributed = {o: s for o, s in speakers.items() if s}
-    if own and attributed:
+    # "officials said" about a date is routine sourcing; a named source, or a figure that one
+    # outlet vouches for and another leaves to its source, is a difference a reader should see
+    weighty = {o: s for o, s in attributed.items()
+               if any(ch.isupper() for ch in s) or any(c.numbers for c in groups[o])}
+    if own and weighty:
         terms = {o: ["(own voice)"] for o in own} | {o: [s] for o, s in attributed.items()}
         verb, whose = ("states", "its") if len(own) == 1 else ("state", "their")
         detail = (f"{', '.join(own)} {verb} it in {whose} own voice; "
@@ -334,9 +413,13 @@ def omission_signal(present: Sequence[str], story_outlets: Sequence[str]) -> Sig
 
 
 def assess(
-    claims: Sequence[Claim], story_outlets: Sequence[str]
+    claims: Sequence[Claim], story_outlets: Sequence[str], context: StoryContext | None = None,
 ) -> tuple[str, tuple[Signal, ...], float]:
-    """Verdict, signals and divergence score for one cluster."""
+    """Verdict, signals and divergence score for one cluster.
+
+    ``context`` (see :func:`compare.context.story_context`) adds what the whole story tells:
+    declared aliases for naming, each outlet's distinctive words for wording.
+    """
     groups = by_outlet(claims)
     if len(groups) < 2:
         return "single-source", (), 0.0
@@ -345,8 +428,8 @@ def assess(
             contradiction_signal(groups),
             number_signal(groups),
             date_signal(groups),
-            wording_signal(groups),
-            naming_signal(groups),
+            wording_signal(groups, context),
+            naming_signal(groups, context),
             agency_signal(groups),
             attribution_signal(groups),
             omission_signal(list(groups), story_outlets),

@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from .claims import ClaimExtractor
-from .cluster import ClaimClusterer, cosine_distances
+from .cluster import ClaimClusterer, cosine_distances, far_apart_dates
+from .context import story_context
 from .diverge import assess
 from .embed import Embedder, SentenceTransformerEmbedder
 from .errors import CorpusError
@@ -114,18 +115,20 @@ class Pipeline:
         t = time.perf_counter()
         labels = self.clusterer.fit_predict(
             emb, [c.article for c in claims], [story_of[c.article] for c in claims],
-            [claim_tokens(c) for c in claims])
+            [claim_tokens(c) for c in claims], far_apart_dates([c.dates for c in claims]))
         timings["cluster"] = time.perf_counter() - t
 
         t = time.perf_counter()
         outlet_of = {a.id: a.outlet for a in articles}
         story_outlets = {s.id: sorted({outlet_of[a] for a in s.articles}) for s in stories}
+        contexts = {s.id: story_context([c for c in claims if story_of[c.article] == s.id], claims)
+                    for s in stories}
         clusters = []
         for lab in range(int(labels.max()) + 1 if len(labels) else 0):
             idx = np.flatnonzero(labels == lab)
             members = [claims[i] for i in idx]
             sid = story_of[members[0].article]
-            verdict, signals, score = assess(members, story_outlets[sid])
+            verdict, signals, score = assess(members, story_outlets[sid], contexts[sid])
             present = sorted({c.outlet for c in members})
             cohesion = 1.0
             if len(idx) > 1:

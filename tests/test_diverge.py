@@ -1,5 +1,6 @@
 import pytest
 
+from compare.context import declared_aliases, log_odds_z, story_context
 from compare.diverge import assess
 from compare.ingest import load_outlets, load_rules, parse_article
 
@@ -8,14 +9,20 @@ from compare.ingest import load_outlets, load_rules, parse_article
 def fact(extractor):
     """{outlet: sentence} -> (verdict, {kind: signal}) for one fact told by those outlets."""
 
-    def run(tellings: dict[str, str], story_outlets=None):
+    def run(tellings: dict[str, str], story_outlets=None, story: dict[str, str] | None = None):
+        """``story``: more of each outlet's article, so the story context is built as in a run."""
         arts = []
         for i, (outlet, text) in enumerate(tellings.items()):
             art, _ = parse_article(text + "\n", f"{i}.txt", f"a{i}", {"outlet": outlet, "date": "2024-03-04"},
                                    load_outlets(), load_rules())
             arts.append(art)
         claims = extractor.extract(arts)
-        verdict, signals, score = assess(claims, story_outlets or sorted(tellings))
+        context = None
+        if story is not None:
+            rest = [parse_article(t + "\n", f"s{i}.txt", f"s{i}", {"outlet": o, "date": "2024-03-04"},
+                                  load_outlets(), load_rules())[0] for i, (o, t) in enumerate(story.items())]
+            context = story_context(claims + extractor.extract(rest))
+        verdict, signals, score = assess(claims, story_outlets or sorted(tellings), context)
         return verdict, {s.kind: s for s in signals}, score
 
     return run
@@ -113,3 +120,67 @@ def test_score_ranks_more_divergent_facts_higher(fact):
     _, _, high = fact({"A": "The shelling on March 2 killed 12 people, terrorists said.",
                        "B": "The shelling on March 2 killed 31 people."})
     assert high > low
+
+
+def test_names_the_story_declares_aliases_are_a_naming_signal(fact):
+    tellings = {"A": "Halmberg, a town of 20,000 people, lies below the dam.",
+                "B": "Kaldun, a town of 20,000 people, lies below the dam."}
+    _, sig, _ = fact(tellings)
+    assert "naming" not in sig  # nothing in two sentences says they are one town
+    _, sig, _ = fact(tellings, story={"C": "Halmberg, known in Veskaria as Kaldun, was shelled on Sunday."})
+    assert sig["naming"].terms == {"A": ["Halmberg"], "B": ["Kaldun"]}
+    assert "own text" in sig["naming"].detail
+
+
+def test_one_slot_named_differently_throughout_is_a_naming_signal(fact):
+    tellings = {"A": "The budget includes $180 million for the Northside Line to Harlow Park.",
+                "B": "The budget includes $180 million for the Route 9 extension to Harlow Park."}
+    _, sig, _ = fact(tellings, story={"A": "Work on the Northside Line starts in May.",
+                                      "B": "Critics call the Route 9 extension a waste."})
+    assert set(sig["naming"].terms) == {"A", "B"}
+    # an outlet that uses both names elsewhere is choosing detail, not naming the line its own way
+    _, sig, _ = fact(tellings, story={"A": "Work on the Northside Line, or Route 9, starts in May.",
+                                      "B": "Critics call the Route 9 extension a waste."})
+    assert "naming" not in sig
+
+
+def test_declared_aliases_patterns(extractor):
+    text = ("Halmberg, known in Veskaria as Kaldun, is a town.\n"
+            "Zangezur (Syunik) lies to the south.\n"
+            "The Organisation for Security and Co-operation in Europe (OSCE) sent monitors.\n"
+            "Aliyev met Putin in Moscow.\n")
+    art, _ = parse_article(text, "x.txt", "x", {"outlet": "A"}, load_outlets(), load_rules())
+    pairs = declared_aliases(extractor.extract([art]))
+    assert frozenset(("Halmberg", "Kaldun")) in pairs
+    assert frozenset(("Zangezur", "Syunik")) in pairs
+    assert not any("OSCE" in p for p in pairs)  # an acronym is not a rival name
+    assert not any("Putin" in p or "Moscow" in p for p in pairs)
+
+
+def test_log_odds_ranks_an_outlets_own_words_first():
+    background = {"talks": 20, "minister": 20, "regime": 2, "government": 10}
+    a = {"talks": 5, "regime": 10, "minister": 4}
+    b = {"talks": 5, "government": 10, "minister": 4}
+    z = log_odds_z(a, b, background, alpha0=10.0)
+    assert z["regime"] > 1.96 > abs(z["talks"])
+    assert max(z, key=z.get) == "regime"
+    assert log_odds_z(b, a, background, alpha0=10.0)["government"] > 1.96
+
+
+def test_distinctive_words_join_the_wording_evidence(fact):
+    tellings = {"A": "Troops shelled the village on Monday.",
+                "B": "Soldiers fired on the village on Monday."}
+    story = {"A": " ".join(f"The troops held position {n}." for n in "ABCDEFGH"),
+             "B": " ".join(f"The soldiers held position {n}." for n in "ABCDEFGH")}
+    _, sig, _ = fact(tellings, story=story)
+    assert sig["wording"].terms["A"] == ["shell", "troop"]  # the lexicon term first, then the habit
+    assert "log-odds" in sig["wording"].detail
+
+
+def test_routine_sourcing_is_not_an_attribution_signal(fact):
+    _, sig, _ = fact({"A": "The talks will be held on March 11, officials said.",
+                      "B": "The talks will be held on March 11."})
+    assert "attribution" not in sig
+    _, sig, _ = fact({"A": "At least 12 people were killed, according to doctors.",
+                      "B": "The shelling killed 12 people."})
+    assert "attribution" in sig  # a figure vouched for by one outlet, sourced by the other

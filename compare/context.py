@@ -1,0 +1,123 @@
+"""Story-wide evidence for judging single facts: declared aliases and each outlet's own vocabulary.
+
+A fact's claims are too short to say much on their own. The story around them tells which names
+the text itself declares to be one place ("Halmberg, known in Veskaria as Kaldun"), and which
+words an outlet uses distinctively compared with the other outlets (weighted log-odds).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from .schema import Claim
+
+NAME_LABELS = frozenset({"PERSON", "GPE", "LOC", "FAC", "ORG", "NORP"})
+
+_CAP = r"([A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*)"
+# wording after a name that declares a second name for it: "X, known in Y as Z", "X, also
+# called Z", "X (Z ...)", "X, a town ... that Dornland calls Z"
+_ALIAS_AFTER = (
+    r",?\s*(?:also\s+|locally\s+|widely\s+|officially\s+|formerly\s+|now\s+)?"
+    r"(?:known|called|named|referred\s+to)(?:\s+[\w-]+){0,3}?\s+as\s+" + _CAP,
+    r",?\s*(?:also\s+|formerly\s+|locally\s+)?(?:called|named)\s+" + _CAP,
+    r"\s*\(\s*" + _CAP,
+    r",?[^.;:()]{0,80}?\b(?:that|which|what)\s+(?:[\w-]+\s+){1,4}?"
+    r"(?:calls?|names?|refers?\s+to\s+as|knows?\s+as)\s+" + _CAP,
+)
+
+
+@dataclass(frozen=True)
+class StoryContext:
+    """What a story's claims tell about each of its facts."""
+
+    aliases: frozenset[frozenset[str]] = frozenset()
+    distinctive: Mapping[str, Mapping[str, float]] = field(default_factory=dict)  # outlet -> lemma -> z
+    mentions: Mapping[str, str] = field(default_factory=dict)  # outlet -> its claims' text, lower-cased
+
+    def never_says(self, outlet: str, name: str) -> bool:
+        """True when nothing the outlet wrote in the story contains ``name``."""
+        return outlet in self.mentions and name.lower() not in self.mentions[outlet]
+
+    def alias_of(self, a: str, b: str) -> bool:
+        return frozenset((a, b)) in self.aliases
+
+
+def names(claim: Claim) -> list[str]:
+    """Entity texts of the name-like labels, in order of first mention."""
+    return list(dict.fromkeys(
+        e.split(":", 1)[1] for e in claim.entities if e.split(":", 1)[0] in NAME_LABELS))
+
+
+def declared_aliases(claims: Sequence[Claim]) -> frozenset[frozenset[str]]:
+    """Pairs of names a claim's own wording declares to be one referent.
+
+    The first name is one spaCy found; the second is whatever capitalised words the pattern
+    points at, since small models often miss the rarer of two names. Acronyms are not rival
+    names ("the Organisation for Security ... (OSCE)").
+    """
+    found = set()
+    for c in claims:
+        for n in names(c):
+            for pattern in _ALIAS_AFTER:
+                for m in re.finditer(rf"(?<!\w){re.escape(n)}{pattern}", c.text):
+                    alias = m.group(1)
+                    if alias == n or alias in n or n in alias or (alias.isupper() and len(alias) <= 6):
+                        continue
+                    found.add(frozenset((n, alias)))
+    return frozenset(found)
+
+
+def log_odds_z(
+    counts: Mapping[str, int], rest: Mapping[str, int], prior: Mapping[str, float], alpha0: float,
+) -> dict[str, float]:
+    """Weighted log-odds ratio with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008).
+
+    z-score of each word of ``counts`` against ``rest``; the prior is ``alpha0`` pseudo-counts
+    spread over the words in proportion to ``prior`` (a background frequency).
+    """
+    total = sum(prior.values()) or 1.0
+    n_i, n_j = sum(counts.values()), sum(rest.values())
+    z = {}
+    for w, y_i in counts.items():
+        a_w = alpha0 * prior.get(w, 0.0) / total or alpha0 / (len(prior) + 1)
+        y_j = rest.get(w, 0)
+        delta = (math.log((y_i + a_w) / (n_i + alpha0 - y_i - a_w))
+                 - math.log((y_j + a_w) / (n_j + alpha0 - y_j - a_w)))
+        z[w] = delta / math.sqrt(1.0 / (y_i + a_w) + 1.0 / (y_j + a_w))
+    return z
+
+
+def distinctive_words(
+    claims: Sequence[Claim], background: Sequence[Claim] | None = None, alpha0: float = 10.0,
+) -> dict[str, dict[str, float]]:
+    """Per outlet, z-scores of its content words against the other outlets of the story.
+
+    Names are left out: an outlet that covers a person the others do not is not framing.
+    """
+    background = claims if background is None else background
+    prior = Counter(lem for c in background for lem in c.lemmas)
+    name_words = {w.lower() for c in claims for n in names(c) for w in re.findall(r"\w+", n)}
+    by_outlet: dict[str, Counter] = {}
+    for c in claims:
+        by_outlet.setdefault(c.outlet, Counter()).update(
+            lem for lem in c.lemmas if lem not in name_words)
+    out = {}
+    for o, counts in sorted(by_outlet.items()):
+        rest = Counter()
+        for other, cs in by_outlet.items():
+            if other != o:
+                rest.update(cs)
+        out[o] = log_odds_z(counts, rest, prior, alpha0)
+    return out
+
+
+def story_context(claims: Sequence[Claim], background: Sequence[Claim] | None = None) -> StoryContext:
+    mentions: dict[str, list[str]] = {}
+    for c in claims:
+        mentions.setdefault(c.outlet, []).append(c.text.lower())
+    return StoryContext(declared_aliases(claims), distinctive_words(claims, background),
+                        {o: "\n".join(t) for o, t in mentions.items()})
