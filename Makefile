@@ -6,7 +6,7 @@ TEST_STAMP := $(VENV)/.installed-test
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test lint bench evaluate clean
+.PHONY: run test lint bench evaluate clean chromium
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -23,9 +23,13 @@ $(TEST_STAMP): $(STAMP)
 	touch $@
 
 run: $(STAMP)
-	$(BIN)/python -m compare run seeds/ --out reports/seeds/
+	$(BIN)/python -m compare run seeds/ --out reports/seeds/ --view all
 
-test: $(TEST_STAMP)
+# The browser tests drive Debian's chromium (Playwright's own browser downloads are not used).
+chromium:
+	@command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium)
+
+test: $(TEST_STAMP) chromium
 	$(BIN)/python -m pytest -q
 
 lint: $(TEST_STAMP)

@@ -66,13 +66,17 @@ def cli():
 @cli.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--out", "out_dir", default="reports/latest", show_default=True,
-              help="folder for report.json, report.md and report.html.")
+              help="folder the views' files are written to.")
+@click.option("--view", "views", type=click.Choice(["report", "teach", "factcheck", "all"]), multiple=True,
+              default=["report"], show_default=True,
+              help="report: report.html/.md/.json and facts.csv; teach: teach.html/.md worksheet; "
+                   "factcheck: factcheck.html/.md; all: every view. Repeat to pick several.")
 @click.option("--manifest", type=click.Path(dir_okay=False),
               help="TOML or CSV naming each file's outlet, date and url.")
 @click.option("--outlets", "outlets_file", type=click.Path(dir_okay=False),
               help="extra outlet signatures (TOML, same form as compare/data/outlets.toml).")
 @with_model_options
-def run(paths, out_dir, manifest, outlets_file, model, embedder, threshold, linkage, lexical_weight,
+def run(paths, out_dir, views, manifest, outlets_file, model, embedder, threshold, linkage, lexical_weight,
         verbose):
     """Compare the articles in PATHS (files or folders) and write reports to --out."""
     _setup_logging(verbose)
@@ -83,7 +87,7 @@ def run(paths, out_dir, manifest, outlets_file, model, embedder, threshold, link
         report = pipe.run(paths, manifest=manifest, outlets_file=outlets_file)
         for w in report.warnings:
             click.echo(f"Warning: {w}", err=True)
-        written = write_reports(report, out_dir)
+        written = write_reports(report, out_dir, views)
     except CompareError as exc:
         raise click.ClickException(str(exc)) from None
     multi = [c for c in report.clusters if c.verdict != "single-source"]

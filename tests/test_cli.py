@@ -23,6 +23,38 @@ def test_run_writes_reports(corpus, tmp_path):
     assert any(e["reason"] == "reader comment" for e in doc["excluded"])
 
 
+def test_run_view_all_writes_every_view(corpus, tmp_path):
+    folder = corpus({"wire.txt": WIRE, "paper.txt": PAPER})
+    out = tmp_path / "out"
+    res = invoke("run", str(folder), "--out", str(out), "--embedder", "hashing", "--view", "all")
+    assert res.exit_code == 0, res.output
+    names = sorted(["report.html", "report.json", "report.md", "facts.csv", "teach.html", "teach.md",
+                    "factcheck.html", "factcheck.md"])
+    assert sorted(p.name for p in out.iterdir()) == names
+    assert sorted(res.output.splitlines()[1:]) == sorted(str(out / n) for n in names)
+
+
+def test_run_views_can_be_combined(corpus, tmp_path):
+    folder = corpus({"wire.txt": WIRE, "paper.txt": PAPER})
+    out = tmp_path / "out"
+    res = invoke("run", str(folder), "--out", str(out), "--embedder", "hashing", "--view", "teach",
+                 "--view", "factcheck")
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in out.iterdir()) == ["factcheck.html", "factcheck.md", "teach.html", "teach.md"]
+
+
+def test_run_unknown_view_is_refused(corpus, tmp_path):
+    res = invoke("run", str(corpus({"wire.txt": WIRE})), "--view", "slides", "--embedder", "hashing")
+    assert res.exit_code == 2 and "Invalid value for '--view': 'slides' is not one of" in res.output
+
+
+def test_cli_views_match_the_library():
+    from compare.report import VIEWS
+
+    opt = next(p for p in cli.commands["run"].params if p.name == "views")
+    assert list(opt.type.choices) == [*VIEWS, "all"]
+
+
 def test_missing_path_is_one_line_error(tmp_path):
     res = invoke("run", str(tmp_path / "nope"), "--out", str(tmp_path / "o"), "--embedder", "hashing")
     assert res.exit_code == 1

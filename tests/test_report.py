@@ -1,6 +1,27 @@
+import csv
+import io
 import json
 
-from compare.report import render_html, render_markdown, to_json, write_reports
+import numpy as np
+import pytest
+
+from compare.errors import CompareError
+from compare.report import (
+    VIEWS,
+    facts_csv,
+    render,
+    render_factcheck,
+    render_html,
+    render_markdown,
+    render_teach,
+    to_json,
+    write_reports,
+)
+from compare.report.charts import ABSENT, DIFFERENT, STATED, agreement_matrix, coverage_matrix
+from compare.report.factcheck import build_factcheck, checkable, named_actor, quotes_in
+from compare.report.teach import build_teach
+from compare.report.view import safe_url
+from compare.schema import Article, Claim, Cluster, Excluded, Quantity, Report, Signal, Story
 
 HOSTILE = """Evil Outlet headline
 
@@ -20,6 +41,62 @@ def hostile_report(fast_pipeline, corpus):
     return fast_pipeline.run([folder])
 
 
+def tiny_report() -> Report:
+    """Two outlets, three facts (diverge, agree, single-source) and a reader comment, built by hand."""
+    wire = ("Dornish artillery shelled Halmberg on Sunday, killing 12 people. "
+            "The ministers met in Geneva on Monday. \"We will respond,\" the minister said.\n")
+    paper = ("Shelling broke out near Kaldun on Sunday and 31 people were killed.\n\n"
+             "The ministers met in Geneva on Monday.\n\nThis is all propaganda, says a reader.\n")
+
+    def claim(art, text, body, n, **kw):
+        start = body.index(text)
+        return Claim(id=f"{art}-{n:02d}", article=art, outlet={"wire": "TASS", "paper": "The Moscow Times"}[art],
+                     text=text, start=start, end=start + len(text), **kw)
+
+    c = [
+        claim("wire", "Dornish artillery shelled Halmberg on Sunday, killing 12 people.", wire, 1,
+              numbers=(Quantity("12 people", 12.0, "people"),), dates=("2024-03-03",), actor="Dornish artillery",
+              entities=("Dornish", "Halmberg")),
+        claim("wire", "The ministers met in Geneva on Monday.", wire, 2, dates=("2024-03-04",)),
+        claim("wire", '"We will respond," the minister said.', wire, 3, speaker="the minister"),
+        claim("paper", "Shelling broke out near Kaldun on Sunday and 31 people were killed.", paper, 1,
+              numbers=(Quantity("31 people", 31.0, "people"),), dates=("2024-03-03",), voice="agentless"),
+        claim("paper", "The ministers met in Geneva on Monday.", paper, 2, dates=("2024-03-04",)),
+    ]
+    comment = "This is all propaganda, says a reader."
+    arts = (
+        Article(id="wire", source="wire.txt", outlet="TASS", title=None, date="2024-03-04",
+                url="javascript:alert(1)", text=wire),
+        Article(id="paper", source="paper.txt", outlet="The Moscow Times", title="Shelling hits border town",
+                date="2024-03-04", url="https://paper.example/2024/03/04/shelling", text=paper,
+                excluded=(Excluded("paper", paper.index(comment), paper.index(comment) + len(comment), comment,
+                                   "reader comment"),)),
+    )
+    both = ("TASS", "The Moscow Times")
+    signals = (
+        Signal("number", both, {"TASS": ["12 people"], "The Moscow Times": ["31 people"]},
+               "The numbers disagree: TASS says 12 people, The Moscow Times 31 people."),
+        Signal("naming", both, {"TASS": ["Halmberg"], "The Moscow Times": ["Kaldun"]},
+               "The outlets name the place differently: 'Halmberg' (TASS), 'Kaldun' (The Moscow Times)."),
+        Signal("agency", both, {"TASS": ["Dornish artillery"], "The Moscow Times": ["(agentless, no actor)"]},
+               "TASS names the actor (Dornish artillery); The Moscow Times tells it without one."),
+    )
+    clusters = (
+        Cluster("f001", "s1", ("paper-01", "wire-01"), both, "diverge", signals, score=4.5, cohesion=0.6),
+        Cluster("f002", "s1", ("paper-02", "wire-02"), both, "agree", (), score=0.0, cohesion=1.0),
+        Cluster("f003", "s1", ("wire-03",), ("TASS",), "single-source"),
+    )
+    return Report(articles=arts, claims=tuple(c), clusters=clusters,
+                  stories=(Story("s1", ("wire", "paper"), "Halmberg, Kaldun"),),
+                  model={"name": "hand-made"}, params={"linkage": "average", "threshold": 0.5},
+                  timings={"render": 0.0})
+
+
+@pytest.fixture()
+def wire_report():
+    return tiny_report()
+
+
 def test_html_escapes_article_text(fast_pipeline, corpus):
     html = render_html(hostile_report(fast_pipeline, corpus))
     assert "<script>alert(1)</script>" not in html
@@ -27,13 +104,23 @@ def test_html_escapes_article_text(fast_pipeline, corpus):
     assert 'onerror="alert(2)"' not in html and "<img" not in html
     assert 'href="javascript:' not in html
     assert "Evil <b>Outlet</b>" not in html and "Evil &lt;b&gt;Outlet&lt;/b&gt;" in html
-    assert html.count("<script>") == 1  # only the page's own filter script
+    assert html.count("<script>") == 1 and html.count("</script>") == 1  # only the page's own filter script
+
+
+@pytest.mark.parametrize("view", ["teach.html", "factcheck.html"])
+def test_views_escape_article_text(fast_pipeline, corpus, view):
+    html = render(hostile_report(fast_pipeline, corpus), ["all"])[view]
+    assert "<script>" not in html and "</script>" not in html and "<img" not in html
+    assert "<b>" not in html and 'href="javascript:' not in html
 
 
 def test_html_is_self_contained(fast_pipeline, corpus):
-    html = render_html(hostile_report(fast_pipeline, corpus))
-    assert "http://" not in html.replace("http://x", "").split("<h2>Articles</h2>")[0]
-    assert "<link" not in html and "src=\"http" not in html
+    docs = render(hostile_report(fast_pipeline, corpus), ["all"])
+    for name in ("report.html", "teach.html", "factcheck.html"):
+        html = docs[name]
+        assert "default-src 'none'" in html
+        assert "<link" not in html and 'src="http' not in html and "@import" not in html
+    assert "http://" not in docs["report.html"].replace("http://x", "").replace("http://www.w3.org/2000/svg", "")
 
 
 def test_markdown_escapes_markup(fast_pipeline, corpus):
@@ -56,11 +143,30 @@ def test_json_contract_and_stable_bytes(fast_pipeline, corpus):
     assert again == doc
 
 
-def test_write_reports_writes_three_files(fast_pipeline, corpus, tmp_path):
+def test_every_view_renders_the_same_bytes_twice(wire_report):
+    first, second = render(wire_report, ["all"]), render(wire_report, ["all"])
+    assert first == second
+
+
+def test_write_reports_writes_the_report_view_by_default(fast_pipeline, corpus, tmp_path):
     out = tmp_path / "out"
     written = write_reports(hostile_report(fast_pipeline, corpus), out)
-    assert sorted(p.name for p in written) == ["report.html", "report.json", "report.md"]
+    assert sorted(p.name for p in written) == ["facts.csv", "report.html", "report.json", "report.md"]
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+def test_write_reports_all_views(wire_report, tmp_path):
+    written = write_reports(wire_report, tmp_path / "o", ["all"])
+    assert sorted(p.name for p in written) == sorted(n for files in VIEWS.values() for n in files)
+    assert {"teach.html", "teach.md", "factcheck.html", "factcheck.md"} <= {p.name for p in written}
+    written = write_reports(wire_report, tmp_path / "t", ["teach", "teach"])
+    assert sorted(p.name for p in written) == ["teach.html", "teach.md"]
+
+
+def test_unknown_view_is_refused_before_writing(wire_report, tmp_path):
+    with pytest.raises(CompareError, match="unknown view 'slides'; choose from report, teach, factcheck or all"):
+        write_reports(wire_report, tmp_path / "o", ["report", "slides"])
+    assert not (tmp_path / "o").exists()
 
 
 def test_highlight_matches_inflections_of_lemmas():
@@ -69,3 +175,147 @@ def test_highlight_matches_inflections_of_lemmas():
     pieces = highlight("backed by foreign mercenaries, Baku liberated towns", ["mercenary", "liberate"], "wording")
     assert [p.text for p in pieces if p.mark] == ["mercenaries", "liberated"]
     assert "".join(p.text for p in pieces) == "backed by foreign mercenaries, Baku liberated towns"
+
+
+# charts: coverage and agreement from hand-made clusters
+
+OUTLETS = ["A", "B", "C"]
+
+
+def cluster(cid, outlets, verdict="agree", signals=()):
+    return Cluster(id=cid, story="s1", claims=tuple(f"{cid}-{o}" for o in outlets), outlets=tuple(outlets),
+                   verdict=verdict, signals=tuple(signals))
+
+
+def wording(terms):
+    return Signal("wording", tuple(terms), terms, "loaded words")
+
+
+def test_coverage_matrix_states():
+    clusters = [
+        cluster("f1", ["A", "B"], "diverge", [wording({"A": ["regime"], "B": []}),
+                                               Signal("omission", ("C",), {"C": []}, "C leaves it out")]),
+        cluster("f2", ["A", "B", "C"]),
+        cluster("f3", ["C"], "single-source"),
+    ]
+    m = coverage_matrix(clusters, OUTLETS)
+    assert m.tolist() == [[DIFFERENT, STATED, ABSENT], [STATED, STATED, STATED], [ABSENT, ABSENT, STATED]]
+
+
+def test_agreement_matrix_counts_shared_facts_and_splits():
+    clusters = [
+        cluster("f1", ["A", "B", "C"], "diverge", [Signal("naming", ("A", "B", "C"),
+                                                          {"A": ["Kaldun"], "B": ["Kaldun"], "C": ["Kaldor"]}, "")]),
+        cluster("f2", ["A", "B"]),
+        cluster("f3", ["A", "C"], "diverge", [Signal("omission", ("B",), {"B": []}, "")]),
+    ]
+    shared, agreed = agreement_matrix(clusters, OUTLETS)
+    assert shared.tolist() == [[3, 2, 2], [2, 2, 1], [2, 1, 2]]
+    assert agreed[0, 1] == 2 and agreed[0, 2] == 1 and agreed[1, 2] == 0  # omission does not split A and C
+    assert np.array_equal(agreed, agreed.T)
+
+
+def test_charts_in_html_read_without_colour(wire_report):
+    html = render_html(wire_report)
+    assert html.count('<figure class="chart coverage">') == 1 and '<figure class="chart agreement">' in html
+    for symbol, state in (("●", "stated"), ("≠", "stated differently"), ("–", "absent")):
+        assert symbol in html and state in html  # a symbol and a legend word per state, not colour alone
+    assert "%</text>" in html  # agreement cells carry their percentage
+
+
+def test_markdown_mirrors_the_html_sections(wire_report):
+    md, html = render_markdown(wire_report), render_html(wire_report)
+    for heading in ("Overview", "Coverage", "Agreement between outlets", "Articles"):
+        assert f"### {heading}" in md or f"## {heading}" in md
+        assert f">{heading}</h" in html
+    assert "| Fact | TASS | The Moscow Times |" in md
+    assert "| f001 · Dornish artillery shelled Halmberg on Sunday… | ≠ | ≠ |" in md
+    assert "killing 12 people. \\[f001\\] The ministers met" in md
+    assert "| **TASS** | — | 50% (1/2) |" in md
+    assert "*\\[reader comment\\]* ~~" in md  # excluded text struck through with its reason
+    shared = [c for c in wire_report.clusters if c.verdict != "single-source"]
+    for c in shared:
+        assert f"`{c.id}`" in md or f"{c.id} ·" in md
+
+
+# facts.csv
+
+def test_facts_csv_one_row_per_fact(wire_report):
+    rows = list(csv.DictReader(io.StringIO(facts_csv(wire_report))))
+    assert sorted(r["id"] for r in rows) == sorted(c.id for c in wire_report.clusters)
+    assert list(rows[0]) == ["id", "story", "verdict", "score", "outlets", "missing", "signal_kinds", "claims", "text"]
+    by_id = {c.id: c for c in wire_report.clusters}
+    for r in rows:
+        cl = by_id[r["id"]]
+        assert r["verdict"] == cl.verdict and r["outlets"].split(";") == list(cl.outlets)
+        assert set(filter(None, r["signal_kinds"].split(";"))) == {s.kind for s in cl.signals}
+    verdicts = [r["verdict"] for r in rows]
+    assert verdicts == sorted(verdicts, key=["diverge", "agree", "single-source"].index)
+
+
+def test_facts_csv_defuses_spreadsheet_formulas(fast_pipeline, corpus):
+    folder = corpus({"a.txt": '=HYPERLINK("http://x","click") said the minister on Monday.\n',
+                     "b.txt": "The ministers met in Geneva on Monday.\n",
+                     "manifest.toml": '[[article]]\nfile = "a.txt"\noutlet = "@Alpha"\n'
+                                      '[[article]]\nfile = "b.txt"\noutlet = "Beta"\n'})
+    rows = list(csv.reader(io.StringIO(facts_csv(fast_pipeline.run([folder])))))[1:]
+    assert rows and all(not cell.startswith(("=", "+", "-", "@")) for r in rows for cell in r)
+    assert any(r[-1].startswith("'=HYPERLINK") for r in rows)
+
+
+# teach
+
+def test_teach_picks_diverging_facts_and_hides_answers_until_the_key(wire_report):
+    t = build_teach(wire_report)
+    assert 1 <= len(t["items"]) <= 5
+    assert all(it["fact"].cluster.verdict == "diverge" for it in t["items"])
+    scores = [it["fact"].cluster.score for it in t["items"]]
+    assert scores == sorted(scores, reverse=True)
+    html = render_teach(wire_report)
+    sheet, key = html.split('id="answer-key"')
+    assert "<mark" not in sheet and "<mark" in key
+    assert "Who does each sentence say did it?" in sheet or "Compare the numbers." in sheet
+    for it in t["items"]:
+        for s in it["fact"].signals:
+            assert s.detail.replace("'", "&#39;") in key
+    md = render_teach(wire_report, "md")
+    assert "## Answer key" in md and md.index("## Answer key") > md.index("## 1. Fact")
+
+
+def test_teach_caps_items():
+    from compare.report.teach import select
+
+    assert select([], 3) == []
+
+
+# factcheck
+
+def test_factcheck_lists_every_checkable_claim_once(wire_report):
+    f = build_factcheck(wire_report)
+    listed = [x.claim.id for g in f["groups"].values() for e in g for x in e["items"]]
+    expected = [c.id for c in wire_report.claims if checkable(c)]
+    assert sorted(listed) == sorted(expected) and len(listed) == f["total"] > 0
+    conflicts = f["groups"]["conflict"]
+    assert conflicts and all({s.kind for s in e["conflicts"]} & {"number", "date", "contradiction"}
+                             for e in conflicts)
+    assert all(len(e["outlets"]) == 1 for e in f["groups"]["single"])
+    html = render_factcheck(wire_report)
+    assert "CONFLICT" in html and "killing 12 people" in html
+    md = render_factcheck(wire_report, "md")
+    assert "## Conflicts" in md and "killing 12 people" in md
+
+
+def test_checkable_kinds():
+    c = Claim(id="x-01", article="x", outlet="A", text='Lavrov said: "We are close to a deal," on May 5.',
+              start=0, end=10, dates=("2024-05-05",), actor="Lavrov", entities=("Lavrov",))
+    assert checkable(c).kinds == ("date", "quote", "action")
+    assert quotes_in(c.text) == ("We are close to a deal,",)
+    assert quotes_in("«Нет» and “yes, sir”") == ("Нет", "yes, sir")
+    assert named_actor(Claim(id="y", article="y", outlet="A", text="It rained.", start=0, end=1, actor="it")) is None
+    assert checkable(Claim(id="z", article="z", outlet="A", text="Talks went well.", start=0, end=1)) is None
+
+
+def test_safe_url_only_links_http():
+    assert safe_url("https://a.example/x") == "https://a.example/x"
+    assert safe_url("javascript:alert(1)") is None and safe_url(None) is None
+    assert safe_url('https://a.example/"onmouseover=x') is None

@@ -6,6 +6,18 @@ import re
 from dataclasses import dataclass
 
 from ..schema import Claim, Cluster, Report, Signal
+from .charts import agreement_chart, coverage_chart
+
+KIND_NAMES = {
+    "wording": "loaded words",
+    "naming": "different names",
+    "agency": "who did it",
+    "attribution": "who says so",
+    "number": "numbers conflict",
+    "date": "dates conflict",
+    "contradiction": "one denies what another reports",
+    "omission": "left out by some outlets",
+}
 
 
 @dataclass(frozen=True)
@@ -69,9 +81,14 @@ def _pieces(text: str, terms: dict[str, str]) -> tuple[Piece, ...]:
     return pieces
 
 
-def build_view(report: Report) -> dict:
+def safe_url(url: str | None) -> str | None:
+    """An article URL fit for an href: http(s) only, so a ``javascript:`` URL stays text."""
+    return url if url and re.match(r"https?://[^\s<>\"']+$", url, re.IGNORECASE) else None
+
+
+def build_facts(report: Report) -> list[Fact]:
+    """Every cluster as a Fact, each outlet's sentence split into highlighted pieces."""
     claims = {c.id: c for c in report.claims}
-    articles = {a.id: a for a in report.articles}
     facts = []
     for cl in report.clusters:
         tellings = []
@@ -81,16 +98,56 @@ def build_view(report: Report) -> dict:
         tellings.sort(key=lambda t: (t.outlet, t.claim.start))
         first = tellings[0].claim.text
         facts.append(Fact(cl, tuple(tellings), cl.signals, " ".join(first.split())[:140]))
+    return facts
+
+
+def rank(facts: list[Fact]) -> list[Fact]:
+    """Most divergent first: diverge before agree, then score, then more outlets, then id."""
+    order = {"diverge": 0, "agree": 1, "single-source": 2}
+    return sorted(facts, key=lambda f: (order[f.cluster.verdict], -f.cluster.score, -len(f.cluster.outlets),
+                                        f.cluster.id))
+
+
+def _overview(report: Report, article_ids: tuple[str, ...], facts: list[Fact]) -> list[dict]:
+    """One row per outlet of a story: articles, dates, claims, facts it shares, facts only it states."""
+    arts = [a for a in report.articles if a.id in set(article_ids)]
+    rows = []
+    for o in sorted({a.outlet for a in arts}):
+        mine = [a for a in arts if a.outlet == o]
+        ids = {a.id for a in mine}
+        dates = sorted({a.date for a in mine if a.date})
+        rows.append({
+            "outlet": o,
+            "articles": len(mine),
+            "dates": " – ".join(dict.fromkeys([dates[0], dates[-1]])) if dates else "—",
+            "claims": sum(c.article in ids for c in report.claims),
+            "shared": sum(o in f.cluster.outlets for f in facts if f.cluster.verdict != "single-source"),
+            "diverge": sum(o in f.cluster.outlets for f in facts if f.cluster.verdict == "diverge"),
+            "single": sum(o in f.cluster.outlets for f in facts if f.cluster.verdict == "single-source"),
+        })
+    return rows
+
+
+def build_view(report: Report) -> dict:
+    articles = {a.id: a for a in report.articles}
+    facts = rank(build_facts(report))
     multi = [f for f in facts if f.cluster.verdict != "single-source"]
     single = [f for f in facts if f.cluster.verdict == "single-source"]
     by_story = []
     for s in report.stories:
+        story_facts = [f for f in facts if f.cluster.story == s.id]
+        shared = [f for f in story_facts if f.cluster.verdict != "single-source"]
+        outlets = sorted({articles[a].outlet for a in s.articles})
         by_story.append({
             "story": s,
             "articles": [articles[a] for a in s.articles],
-            "diverge": [f for f in multi if f.cluster.story == s.id and f.cluster.verdict == "diverge"],
-            "agree": [f for f in multi if f.cluster.story == s.id and f.cluster.verdict == "agree"],
-            "single": [f for f in single if f.cluster.story == s.id],
+            "overview": _overview(report, s.articles, story_facts),
+            "diverge": [f for f in shared if f.cluster.verdict == "diverge"],
+            "agree": [f for f in shared if f.cluster.verdict == "agree"],
+            "single": [f for f in story_facts if f.cluster.verdict == "single-source"],
+            "outlets": outlets,
+            "coverage": coverage_chart(shared, outlets),
+            "agreement": agreement_chart([f.cluster for f in story_facts], outlets),
         })
     claim_marks = {}
     for f in facts:
@@ -128,4 +185,6 @@ def build_view(report: Report) -> dict:
         "claim_cluster": claim_marks,
         "signal_kinds": sorted({s.kind for f in multi for s in f.signals}),
         "outlets": sorted({a.outlet for a in report.articles}),
+        "urls": {a.id: safe_url(a.url) for a in report.articles},
+        "kind_names": KIND_NAMES,
     }

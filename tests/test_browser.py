@@ -1,0 +1,231 @@
+"""The reports as a person sees them: Debian's headless chromium driven by Playwright.
+
+These tests fail, not skip, when chromium or Playwright is missing (``make chromium`` installs
+the browser); set COMPARE_SKIP_BROWSER=1 to skip them on purpose.
+"""
+
+import os
+import shutil
+import struct
+
+import pytest
+
+from compare.embed import HashingEmbedder
+from compare.pipeline import Pipeline
+from compare.report import write_reports
+
+from .conftest import SEEDS
+
+pytestmark = pytest.mark.browser
+
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+        "--disable-quic", "--disable-component-update", "--disable-sync"]
+
+PAYLOAD = (
+    "<script>window.__pwned = 1; alert('script')</script> "
+    '<img src=x onerror="window.__pwned = 2; alert(\'img\')"> '
+    '<svg onload="window.__pwned = 3"></svg> '
+    "<a href=\"javascript:window.__pwned = 4\">click me</a> "
+    "</script><script>window.__pwned = 5</script> "
+    "</style></title><body onload=\"window.__pwned = 6\"> "
+)
+HOSTILE_WIRE = (
+    "Halmberg talks\n\nThe minister said on Monday that the talks about Halmberg failed " + PAYLOAD + ".\n"
+    "The ministers met in Geneva on Monday and agreed on a ceasefire.\n"
+)
+HOSTILE_PAPER = (
+    "The talks about Halmberg failed on Monday, the minister said, calling the rebels terrorists " + PAYLOAD + ".\n"
+    "The ministers met in Geneva on Monday and agreed on a ceasefire.\n"
+)
+HOSTILE_MANIFEST = (
+    '[[article]]\nfile = "wire.txt"\noutlet = "Wire <script>window.__pwned = 7</script>"\n'
+    'url = "javascript:window.__pwned = 8"\n'
+    '[[article]]\nfile = "paper.txt"\noutlet = "Paper\\" onmouseover=\\"window.__pwned = 9"\n'
+    'title = "</title><script>window.__pwned = 10</script>"\n'
+)
+
+
+def _unavailable(why: str):
+    if os.environ.get("COMPARE_SKIP_BROWSER") == "1":
+        pytest.skip(why)
+    pytest.fail(f"{why}; run `make chromium` (or set COMPARE_SKIP_BROWSER=1 to skip the browser tests)",
+                pytrace=False)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    exe = os.environ.get("COMPARE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not os.path.exists(exe):
+        _unavailable(f"chromium not found at {exe}")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("playwright is not installed (pip install -e '.[test]')")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=exe, args=ARGS)
+        yield b
+        b.close()
+
+
+class Page:
+    """A page opened from a file, recording console errors, page errors and dialogs."""
+
+    def __init__(self, browser, path):
+        self.errors, self.dialogs = [], []
+        self.page = browser.new_page(viewport={"width": 1280, "height": 900})
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("dialog", self._dialog)
+        self.page.goto(path.as_uri())
+        self.page.wait_for_load_state("load")
+
+    def _dialog(self, d):
+        self.dialogs.append(d.message)
+        d.dismiss()
+
+    def visible(self, selector):
+        return self.page.eval_on_selector_all(
+            selector, "els => els.filter(e => e.offsetParent !== null).map(e => e.id)")
+
+
+@pytest.fixture(scope="module")
+def seeds(extractor, tmp_path_factory):
+    """The seed corpus through the real pipeline with the fast hashing embedder, every view written."""
+    report = Pipeline(embedder=HashingEmbedder(), extractor=extractor).run([SEEDS])
+    out = tmp_path_factory.mktemp("seeds")
+    write_reports(report, out, ["all"])
+    return report, out
+
+
+@pytest.fixture(scope="module")
+def report_page(browser, seeds):
+    page = Page(browser, seeds[1] / "report.html")
+    yield page
+    page.page.close()
+
+
+def test_seed_views_render_without_console_errors(browser, seeds):
+    report, out = seeds
+    for name in ("report.html", "teach.html", "factcheck.html"):
+        p = Page(browser, out / name)
+        assert p.errors == [] and p.dialogs == [], name
+        assert p.page.locator("h1").first.is_visible()
+        p.page.close()
+
+
+def test_report_shows_every_shared_fact_and_the_charts(report_page, seeds):
+    report, _ = seeds
+    shared = [c for c in report.clusters if c.verdict != "single-source"]
+    assert sorted(report_page.visible("article.fact")) == sorted(f"fact-{c.id}" for c in shared)
+    outlets = {a.outlet for a in report.articles}
+    assert report_page.page.locator("figure.coverage g.cell").count() == len(shared) * len(outlets)
+    assert report_page.page.locator("figure.agreement g.cell").count() == len(outlets) ** 2
+    assert report_page.page.locator("figure.coverage").bounding_box()["width"] > 400
+
+
+def _select(page, select_id, value):
+    page.page.select_option(f"#{select_id}", value)
+
+
+def test_filters_hide_and_show_facts(report_page, seeds):
+    report, _ = seeds
+    page = report_page
+    shared = {c.id: c for c in report.clusters if c.verdict != "single-source"}
+    diverging = sorted(f"fact-{i}" for i, c in shared.items() if c.verdict == "diverge")
+    agreeing = sorted(f"fact-{i}" for i, c in shared.items() if c.verdict == "agree")
+    assert diverging and agreeing, "the seeds should give both verdicts"
+
+    _select(page, "f-verdict", "agree")
+    assert sorted(page.visible("article.fact")) == agreeing
+    assert page.page.locator(f"#{diverging[0]}").is_hidden()
+
+    _select(page, "f-verdict", "")
+    outlet = sorted({o for c in shared.values() for o in c.outlets})[0]
+    _select(page, "f-outlet", outlet)
+    assert sorted(page.visible("article.fact")) == sorted(f"fact-{i}" for i, c in shared.items() if outlet in c.outlets)
+
+    _select(page, "f-outlet", "")
+    kind = next(s.kind for c in shared.values() for s in c.signals)
+    _select(page, "f-kind", kind)
+    expected = sorted(f"fact-{i}" for i, c in shared.items() if kind in {s.kind for s in c.signals})
+    assert sorted(page.visible("article.fact")) == expected
+    total = page.page.locator(".filterable").count()
+    assert page.page.locator("#f-count").inner_text() == f"showing {len(expected)} of {total}"
+
+    page.page.click("#f-reset")
+    assert sorted(page.visible("article.fact")) == sorted(f"fact-{i}" for i in shared)
+    assert page.errors == []
+
+
+def test_highlighted_terms_are_marked_with_colour_and_a_second_cue(report_page, seeds):
+    report, _ = seeds
+    marks = report_page.page.eval_on_selector_all("mark", """els => els.map(e => ({
+        text: e.textContent, kind: e.dataset.kind,
+        underline: getComputedStyle(e).textDecorationLine,
+        label: getComputedStyle(e, '::after').content,
+        background: getComputedStyle(e).backgroundColor}))""")
+    assert marks, "no highlighted term"
+    terms = {t.lower() for c in report.clusters for s in c.signals for ts in s.terms.values() for t in ts}
+    for m in marks:
+        assert "underline" in m["underline"] and m["label"] == f'" [{m["kind"]}]"'
+        assert m["background"] not in ("rgba(0, 0, 0, 0)", "transparent")
+        assert any(m["text"].lower().startswith(t[:max(len(t) - 1, 1)]) for t in terms), m["text"]
+
+
+def test_claim_links_reach_the_full_article(report_page):
+    page = report_page.page
+    href = page.locator("article.fact .telling a").first.get_attribute("href")
+    target = page.locator(f"[id='{href[1:]}']")
+    assert target.count() == 1
+    assert target.evaluate("e => e.closest('.article-text') !== null")
+    assert page.locator(".article-text .excluded").count() > 0
+    reason = page.locator(".article-text .excluded").first.evaluate("e => getComputedStyle(e, '::before').content")
+    assert reason.startswith('"[') and reason != '"[]"'
+
+
+def test_screenshot_is_produced(report_page, tmp_path):
+    shot = tmp_path / "report.png"
+    report_page.page.screenshot(path=str(shot), full_page=False)
+    chart = tmp_path / "coverage.png"
+    report_page.page.locator("figure.coverage").screenshot(path=str(chart))
+    for png in (shot, chart):
+        data = png.read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n"
+        width, height = struct.unpack(">II", data[16:24])
+        assert width >= 400 and height >= 100 and len(data) > 5000
+    if os.environ.get("COMPARE_SCREENSHOTS"):
+        shutil.copy(shot, os.environ["COMPARE_SCREENSHOTS"])
+
+
+@pytest.fixture(scope="module")
+def hostile(extractor, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("hostile-in")
+    (folder / "wire.txt").write_text(HOSTILE_WIRE, encoding="utf-8")
+    (folder / "paper.txt").write_text(HOSTILE_PAPER, encoding="utf-8")
+    (folder / "manifest.toml").write_text(HOSTILE_MANIFEST, encoding="utf-8")
+    report = Pipeline(embedder=HashingEmbedder(), extractor=extractor).run([folder])
+    out = tmp_path_factory.mktemp("hostile-out")
+    write_reports(report, out, ["all"])
+    return report, out
+
+
+@pytest.mark.parametrize("name", ["report.html", "teach.html", "factcheck.html"])
+def test_hostile_article_renders_as_text_and_nothing_runs(browser, hostile, name):
+    _, out = hostile
+    p = Page(browser, out / name)
+    page = p.page
+    page.wait_for_timeout(300)  # time for an injected onerror/onload to fire
+    page.mouse.move(10, 10)
+    for link in page.locator("a").all():
+        assert not (link.get_attribute("href") or "").lower().startswith("javascript:")
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert p.dialogs == []
+    assert page.evaluate("document.querySelectorAll('img, iframe, [onerror], [onload], [onmouseover]').length") == 0
+    assert page.evaluate("document.scripts.length") == (1 if name == "report.html" else 0)
+    text = page.evaluate("document.body.innerText")
+    if name != "teach.html":  # the worksheet shows only diverging facts; the others show every claim
+        assert "<script>window.__pwned = 1; alert('script')</script>" in text
+        assert "</script><script>window.__pwned = 5</script>" in text
+    assert "Wire <script>window.__pwned = 7</script>" in text or name == "teach.html"
+    assert p.errors == []
+    page.close()
