@@ -13,6 +13,7 @@ import os
 import re
 import tempfile
 from collections.abc import Callable, Iterable
+from functools import cache
 from pathlib import Path
 
 from ..errors import CompareError
@@ -32,7 +33,9 @@ def to_json(report: Report) -> str:
     return json.dumps(report.to_dict(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
+@cache
 def _env():
+    """One Jinja environment per process, so each template is compiled once."""
     from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
     env = Environment(
