@@ -1,0 +1,85 @@
+"""Scoring against a gold: exact counts on a hand-built report, and the real model's floors."""
+
+import pytest
+
+from compare.evaluate import load_gold, score
+from compare.pipeline import Pipeline
+from compare.schema import Cluster, Report
+
+from .conftest import ROOT
+
+WIRE = ("Dornish artillery shelled Kaldun on Monday, killing 12 people.\n"
+        "Talks will open in Strell on March 11.\n")
+PAPER = ("Shelling hit Halmberg on Monday and 12 people died.\n"
+         "Talks open in Strell on March 11.\n")
+
+
+@pytest.fixture()
+def prepared(corpus, fast_pipeline, tmp_path):
+    folder = corpus({"wire.txt": WIRE, "paper.txt": PAPER,
+                     "manifest.toml": '[files."wire.txt"]\noutlet = "Wire"\n'
+                                      '[files."paper.txt"]\noutlet = "Paper"\n'})
+    gold = tmp_path / "g.toml"
+    gold.write_text(
+        f'corpus = "{folder}"\n'
+        '[[fact]]\nid = "shelling"\nverdict = "diverge"\nsignals = ["naming"]\n'
+        'claims = [{ file = "wire.txt", quote = "Dornish artillery shelled" },\n'
+        '          { file = "paper.txt", quote = "Shelling hit Halmberg" }]\n'
+        '[[fact]]\nid = "talks"\nverdict = "agree"\nsignals = []\n'
+        'claims = [{ file = "wire.txt", quote = "Talks will open" },\n'
+        '          { file = "paper.txt", quote = "Talks open in Strell" }]\n'
+        '[[not_linked]]\na = { file = "wire.txt", quote = "Dornish artillery" }\n'
+        'b = { file = "paper.txt", quote = "Talks open" }\nreason = "different facts"\n'
+    )
+    report = fast_pipeline.run([folder], manifest=folder / "manifest.toml")
+    return report, load_gold(gold)
+
+
+def regroup(report: Report, groups: list[list[str]], verdicts: list[str]) -> Report:
+    """The same report with clusters replaced by ``groups`` of claim ids."""
+    claims = {c.id: c for c in report.claims}
+    clusters = tuple(
+        Cluster(id=f"f{k:03d}", story=report.stories[0].id, claims=tuple(g),
+                outlets=tuple(sorted({claims[i].outlet for i in g})), verdict=v, signals=(),
+                score=0.0, cohesion=1.0, missing=())
+        for k, (g, v) in enumerate(zip(groups, verdicts, strict=True)))
+    return Report(report.articles, report.claims, clusters, report.stories, report.model,
+                  report.params, report.timings, report.warnings)
+
+
+def test_perfect_clustering_scores_one(prepared):
+    report, gold = prepared
+    wire = sorted(c.id for c in report.claims if c.article == "wire")
+    paper = sorted(c.id for c in report.claims if c.article == "paper")
+    assert len(wire) == 2 and len(paper) == 2
+    r = score(regroup(report, [[wire[0], paper[0]], [wire[1], paper[1]]], ["diverge", "agree"]), gold)
+    assert r["links"] == {"precision": 1.0, "recall": 1.0, "f1": 1.0, "tp": 2, "fp": 0, "fn": 0}
+    assert r["verdict_accuracy"] == 1.0 and r["not_linked_violations"] == 0
+
+
+def test_one_cluster_for_everything_is_half_precision(prepared):
+    report, gold = prepared
+    ids = [c.id for c in report.claims]
+    r = score(regroup(report, [ids], ["agree"]), gold)
+    # 4 cross-article pairs predicted, 2 of them right
+    assert r["links"]["tp"] == 2 and r["links"]["fp"] == 2 and r["links"]["precision"] == 0.5
+    assert r["not_linked_violations"] == 1
+    assert r["verdict_accuracy"] == 0.5  # both facts matched to the one "agree" cluster
+
+
+def test_singletons_are_single_source_and_zero_recall(prepared):
+    report, gold = prepared
+    r = score(regroup(report, [[c.id] for c in report.claims], ["single-source"] * 4), gold)
+    assert r["links"]["recall"] == 0.0 and r["links"]["tp"] == 0
+    assert r["verdict_accuracy"] == 0.0
+    assert all(row["predicted"] == "single-source" for row in r["per_fact"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["river-dam", "city-budget"])
+def test_real_model_on_the_written_stories_meets_the_link_target(name, extractor):
+    gold = load_gold(f"{ROOT}/tests/gold/{name}.toml")
+    result = score(Pipeline(extractor=extractor).run(gold.corpus), gold)
+    # measured 0.935 and 0.867 with the defaults (README); the issue's target is 0.85
+    assert result["links"]["f1"] >= 0.85
+    assert result["false_number_conflicts"] == 0 and result["lost_words"] == 0
