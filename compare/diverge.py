@@ -95,7 +95,7 @@ def wording_signal(groups: dict[str, list[Claim]], context: StoryContext | None 
     own: dict[str, list[tuple[str, float]]] = {o: [] for o in groups}
     if context is not None:
         lemmas = {o: {lem for c in cs for lem in c.lemmas} for o, cs in groups.items()}
-        for o in groups:
+        for o in (o for o in groups if distinct[o]):
             others = set().union(*(lemmas[x] for x in groups if x != o))
             z = context.distinctive.get(o, {})
             own[o] = sorted(((w, z[w]) for w in lemmas[o] - others - set(distinct[o])
@@ -196,7 +196,8 @@ def naming_signal(groups: dict[str, list[Claim]], context: StoryContext | None =
     details = []
     for ref in lex.referents:
         variants = {o: u[ref.id] for o, u in used.items() if ref.id in u}
-        if len(set(variants.values())) > 1:
+        # two spellings the gazetteer gives the same usage are not a choice of side
+        if len({ref.variants[v] for v in variants.values()}) > 1:
             for o, v in variants.items():
                 terms.setdefault(o, []).append(v)
             details.append(

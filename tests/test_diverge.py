@@ -184,3 +184,12 @@ def test_routine_sourcing_is_not_an_attribution_signal(fact):
     _, sig, _ = fact({"A": "At least 12 people were killed, according to doctors.",
                       "B": "The shelling killed 12 people."})
     assert "attribution" in sig  # a figure vouched for by one outlet, sourced by the other
+
+
+def test_spellings_with_one_usage_are_not_a_naming_signal(fact):
+    _, sig, _ = fact({"A": "Both countries fought a war over the Karabakh region in 2020.",
+                      "B": "Both countries fought a war over Karabakh in 2020."})
+    assert "naming" not in sig
+    _, sig, _ = fact({"A": "Both countries fought a war over Nagorno-Karabakh in 2020.",
+                      "B": "Both countries fought a war over Karabakh in 2020."})
+    assert sig["naming"].terms == {"A": ["Nagorno-Karabakh"], "B": ["Karabakh"]}
