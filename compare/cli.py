@@ -121,9 +121,9 @@ def evaluate(gold, as_json, sweep, model, embedder, threshold, linkage, lexical_
                 click.echo(json.dumps(rows, indent=2))
             else:
                 for r in rows:
-                    click.echo(f"{r['linkage']:8} {r['lexical_weight']:.2f} {r['threshold']:.2f}"
-                               f"  mean F1 {r['mean_link_f1']:.3f}  F1 {r['link_f1']}"
-                               f"  verdicts {r['verdict_accuracy']}")
+                    click.echo(f"{r['linkage']:8} weight {r['lexical_weight']:.2f} threshold {r['threshold']:.2f}"
+                               f"  objective {r['objective']:.3f}  mean F1 {r['mean_link_f1']:.3f}"
+                               f"  F1 {r['link_f1']}  verdicts {r['verdict_accuracy']}")
             return
         results = [score(pipe.analyse(p), g) for g, p in zip(golds, prepared, strict=True)]
     except CompareError as exc:
