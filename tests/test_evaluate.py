@@ -83,3 +83,19 @@ def test_real_model_on_the_written_stories_meets_the_link_target(name, extractor
     # measured 0.935 and 0.867 with the defaults (README); the target is 0.85
     assert result["links"]["f1"] >= 0.85
     assert result["false_number_conflicts"] == 0 and result["lost_words"] == 0
+
+
+def test_sweep_scores_every_setting_of_the_grid(prepared, fast_pipeline):
+    from compare.evaluate import SWEEP_LEXICAL_WEIGHTS, SWEEP_LINKAGES, SWEEP_THRESHOLDS, sweep_grid
+    from compare.pipeline import Prepared
+
+    report, gold = prepared
+    prep = Prepared(list(report.articles), list(report.claims),
+                    fast_pipeline.embedder.encode([c.text for c in report.claims]))
+    rows = sweep_grid(fast_pipeline, [gold], [prep])
+    assert len(rows) == len(SWEEP_LINKAGES) * len(SWEEP_LEXICAL_WEIGHTS) * len(SWEEP_THRESHOLDS)
+    for r in rows:
+        assert r["objective"] == pytest.approx((r["mean_link_f1"] + r["mean_verdict_accuracy"]) / 2, abs=1e-3)
+        assert 0 <= r["link_f1"][0] <= 1
+    # the grid spans settings that link nothing and settings that link more
+    assert len({r["link_f1"][0] for r in rows}) > 1
