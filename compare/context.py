@@ -52,6 +52,11 @@ def names(claim: Claim) -> list[str]:
         e.split(":", 1)[1] for e in claim.entities if e.split(":", 1)[0] in NAME_LABELS))
 
 
+def names_of(claims: Sequence[Claim]) -> list[str]:
+    """Every name-like entity of several claims, in order of first mention."""
+    return list(dict.fromkeys(n for c in claims for n in names(c)))
+
+
 def declared_aliases(claims: Sequence[Claim]) -> frozenset[frozenset[str]]:
     """Pairs of names a claim's own wording declares to be one referent.
 

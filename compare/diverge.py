@@ -16,7 +16,7 @@ from importlib import resources
 from itertools import combinations
 
 from .claims import load_lexicon
-from .context import StoryContext, names
+from .context import StoryContext, names_of
 from .schema import Claim, Signal
 
 SIGNAL_KINDS = (
@@ -177,10 +177,6 @@ def aligned_names(
                 and context.never_says(oa, sb[0]) and context.never_says(ob, sa[0])):
             out.append((oa, sa[0], ob, sb[0], False))
     return out
-
-
-def names_of(claims: Sequence[Claim]) -> list[str]:
-    return list(dict.fromkeys(n for c in claims for n in names(c)))
 
 
 def naming_signal(groups: dict[str, list[Claim]], context: StoryContext | None = None) -> Signal | None:
