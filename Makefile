@@ -27,7 +27,7 @@ run: $(STAMP)
 
 # The browser tests drive Debian's chromium (Playwright's own browser downloads are not used).
 chromium:
-	@command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium)
+	@command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium fonts-dejavu-core)
 
 test: $(TEST_STAMP) chromium
 	$(BIN)/python -m pytest -q

@@ -229,3 +229,12 @@ def test_hostile_article_renders_as_text_and_nothing_runs(browser, hostile, name
     assert "Wire <script>window.__pwned = 7</script>" in text or name == "teach.html"
     assert p.errors == []
     page.close()
+
+
+def test_missing_browser_fails_unless_skipping_is_asked_for(monkeypatch):
+    monkeypatch.delenv("COMPARE_SKIP_BROWSER", raising=False)
+    with pytest.raises(pytest.fail.Exception, match="make chromium"):
+        _unavailable("chromium not found at /nowhere")
+    monkeypatch.setenv("COMPARE_SKIP_BROWSER", "1")
+    with pytest.raises(pytest.skip.Exception):
+        _unavailable("chromium not found at /nowhere")

@@ -1,6 +1,7 @@
 import csv
 import io
 import json
+import re
 
 import numpy as np
 import pytest
@@ -124,9 +125,13 @@ def test_html_is_self_contained(fast_pipeline, corpus):
 
 
 def test_markdown_escapes_markup(fast_pipeline, corpus):
-    md = render_markdown(hostile_report(fast_pipeline, corpus))
+    docs = render(hostile_report(fast_pipeline, corpus), ["all"])
+    md = docs["report.md"]
     assert "<script>" not in md and "\\<script\\>" in md
     assert "\\*stars\\*" in md
+    for name in ("teach.md", "factcheck.md"):
+        assert not re.search(r"(?<!\\)<(script|img|b)\b", docs[name]), name
+    assert "\\<img src=x" in docs["factcheck.md"]
 
 
 def test_json_contract_and_stable_bytes(fast_pipeline, corpus):
