@@ -238,3 +238,15 @@ def test_missing_browser_fails_unless_skipping_is_asked_for(monkeypatch):
     monkeypatch.setenv("COMPARE_SKIP_BROWSER", "1")
     with pytest.raises(pytest.skip.Exception):
         _unavailable("chromium not found at /nowhere")
+
+
+def test_report_reads_without_script(browser, seeds):
+    report, out = seeds
+    ctx = browser.new_context(java_script_enabled=False)
+    page = ctx.new_page()
+    page.goto((out / "report.html").as_uri())
+    assert page.locator("#filters").is_hidden()  # controls that would do nothing stay out of the way
+    shared = [c for c in report.clusters if c.verdict != "single-source"]
+    assert page.locator("article.fact:visible").count() == len(shared)
+    assert page.locator("figure.coverage svg").is_visible()
+    ctx.close()
