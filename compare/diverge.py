@@ -44,6 +44,7 @@ class Referent:
 @dataclass(frozen=True)
 class Lexicons:
     framing: dict[str, str]
+    neutral: tuple[str, ...]  # set phrases in which a loaded word is not loaded
     referents: tuple[Referent, ...]
     variants: tuple[tuple[str, Referent], ...]  # every name of every referent, longest first
 
@@ -51,12 +52,14 @@ class Lexicons:
 @lru_cache(maxsize=1)
 def load_lexicons() -> Lexicons:
     data = resources.files("compare.data")
-    framing = tomllib.loads(data.joinpath("framing.toml").read_text(encoding="utf-8"))["terms"]
+    framing_file = tomllib.loads(data.joinpath("framing.toml").read_text(encoding="utf-8"))
+    framing = framing_file["terms"]
+    neutral = tuple(p.lower() for p in framing_file.get("neutral", {}).get("phrases", []))
     names = tomllib.loads(data.joinpath("names.toml").read_text(encoding="utf-8"))["referent"]
     referents = tuple(Referent(r["id"], r.get("label", r["id"]), dict(r["variants"]),
                                bool(r.get("metonymy", False))) for r in names)
     variants = tuple(sorted(((v, r) for r in referents for v in r.variants), key=lambda vr: -len(vr[0])))
-    return Lexicons({k.lower(): v for k, v in framing.items()}, referents, variants)
+    return Lexicons({k.lower(): v for k, v in framing.items()}, neutral, referents, variants)
 
 
 def by_outlet(claims: Sequence[Claim]) -> dict[str, list[Claim]]:
@@ -69,10 +72,14 @@ def by_outlet(claims: Sequence[Claim]) -> dict[str, list[Claim]]:
 # --- wording ---------------------------------------------------------------------------
 
 
-def loaded_terms(claim: Claim, framing: dict[str, str]) -> list[str]:
-    """Framing-lexicon terms in a claim, as lemmas or phrases."""
+def loaded_terms(claim: Claim, framing: dict[str, str], neutral: Sequence[str] = ()) -> list[str]:
+    """Framing-lexicon terms in a claim, as lemmas or phrases, outside neutral set phrases."""
     text = claim.text.lower()
-    found = [lem for lem in dict.fromkeys(claim.lemmas) if lem in framing]
+    for phrase in neutral:
+        text = re.sub(rf"\b{re.escape(phrase)}\b", " ", text)
+    # a lemma counts where a word of its stem is left ("occupied" for occupy)
+    found = [lem for lem in dict.fromkeys(claim.lemmas)
+             if lem in framing and re.search(rf"\b{re.escape(lem[:max(3, len(lem) - 1)])}", text)]
     for phrase in framing:
         if " " in phrase or "-" in phrase:
             if re.search(rf"\b{re.escape(phrase)}\b", text):
@@ -87,7 +94,7 @@ def wording_signal(groups: dict[str, list[Claim]], context: StoryContext | None 
     evidence when the lexicon fires; on their own they are topic more often than framing.
     """
     lex = load_lexicons()
-    loaded = {o: sorted({t for c in cs for t in loaded_terms(c, lex.framing)})
+    loaded = {o: sorted({t for c in cs for t in loaded_terms(c, lex.framing, lex.neutral)})
               for o, cs in groups.items()}
     all_terms = [t for ts in loaded.values() for t in ts]
     shared = {t for t in all_terms if all(t in ts for ts in loaded.values())}

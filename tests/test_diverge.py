@@ -193,3 +193,12 @@ def test_spellings_with_one_usage_are_not_a_naming_signal(fact):
     _, sig, _ = fact({"A": "Both countries fought a war over Nagorno-Karabakh in 2020.",
                       "B": "Both countries fought a war over Karabakh in 2020."})
     assert sig["naming"].terms == {"A": ["Nagorno-Karabakh"], "B": ["Karabakh"]}
+
+
+def test_loaded_word_inside_a_neutral_set_phrase_is_not_wording(fact):
+    _, sig, _ = fact({"A": "Both sides must bolster the ceasefire regime along the border.",
+                      "B": "Both sides must strengthen the ceasefire along the border."})
+    assert "wording" not in sig
+    _, sig, _ = fact({"A": "The regime must bolster the ceasefire along the border.",
+                      "B": "The government must strengthen the ceasefire along the border."})
+    assert sig["wording"].terms["A"] == ["regime"]
