@@ -96,12 +96,15 @@ def wording_signal(groups: dict[str, list[Claim]], context: StoryContext | None 
     lex = load_lexicons()
     loaded = {o: sorted({t for c in cs for t in loaded_terms(c, lex.framing, lex.neutral)})
               for o, cs in groups.items()}
-    all_terms = [t for ts in loaded.values() for t in ts]
-    shared = {t for t in all_terms if all(t in ts for ts in loaded.values())}
-    distinct = {o: [t for t in ts if t not in shared] for o, ts in loaded.items()}
+    lemmas = {o: {lem for c in cs for lem in c.lemmas} for o, cs in groups.items()}
+
+    def everyone_uses(term: str) -> bool:  # "shell" and "shelling" are one word choice
+        stem = term[:len(term) - 1] if len(term) >= 5 else term
+        return all(any(lem.startswith(stem) for lem in lemmas[o]) or term in loaded[o] for o in groups)
+
+    distinct = {o: [t for t in ts if not everyone_uses(t)] for o, ts in loaded.items()}
     own: dict[str, list[tuple[str, float]]] = {o: [] for o in groups}
     if context is not None:
-        lemmas = {o: {lem for c in cs for lem in c.lemmas} for o, cs in groups.items()}
         for o in (o for o in groups if distinct[o]):
             others = set().union(*(lemmas[x] for x in groups if x != o))
             z = context.distinctive.get(o, {})

@@ -202,3 +202,9 @@ def test_loaded_word_inside_a_neutral_set_phrase_is_not_wording(fact):
     _, sig, _ = fact({"A": "The regime must bolster the ceasefire along the border.",
                       "B": "The government must strengthen the ceasefire along the border."})
     assert sig["wording"].terms["A"] == ["regime"]
+
+
+def test_one_loaded_root_in_two_forms_is_shared_wording(fact):
+    _, sig, _ = fact({"A": "The shelling killed 12 people in the market.",
+                      "B": "Shells killed 12 people in the market."})
+    assert "wording" not in sig
