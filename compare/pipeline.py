@@ -149,6 +149,7 @@ class Pipeline:
         rank = {"diverge": 0, "agree": 1, "single-source": 2}
         clusters.sort(key=lambda c: (c.story, rank[c.verdict], -c.score, -len(c.outlets), c.id))
         timings["diverge"] = time.perf_counter() - t
+        log.info("timings: %s", ", ".join(f"{k} {v:.2f} s" for k, v in timings.items()))
 
         return Report(
             articles=tuple(articles),

@@ -149,7 +149,6 @@ class Report:
             "excluded": [asdict(e) for e in self.excluded],
             "model": self.model,
             "params": self.params,
-            "timings": self.timings,
             "warnings": list(self.warnings),
         }
 
