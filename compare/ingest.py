@@ -284,7 +284,8 @@ def read_articles(
             warnings.extend(warn)
     if not articles:
         raise InputError("no article text found in the input; check that the files are not empty")
-    return articles, warnings
+    articles, year_warnings = complete_years(articles)
+    return articles, warnings + year_warnings
 
 
 def _unique_id(base: str, taken: set[str]) -> str:
@@ -308,6 +309,39 @@ def _lines(text: str) -> list[_Line]:
         start = m.start() + (len(raw) - len(raw.lstrip()))
         out.append(_Line(start, start + len(stripped), stripped))
     return out
+
+
+def _month_day(s: str) -> str | None:
+    """A dateline date with no year ("May 26") -> --MM-DD, completed later from the other articles."""
+    m = re.fullmatch(rf"({MONTHS})\.?\s+(\d{{1,2}})", s.strip(), re.IGNORECASE)
+    if not m:
+        return None
+    return f"--{MONTH_NUM[m.group(1)[:3].lower()]:02d}-{int(m.group(m.lastindex)):02d}"
+
+
+def complete_years(articles: list[Article]) -> tuple[list[Article], list[str]]:
+    """Give yearless dates (--MM-DD) the year most of the other dated articles carry.
+
+    Wire datelines often say "MOSCOW, May 26"; relative dates in the text ("yesterday") need
+    the year. With no dated article to go by, the date is dropped and the user is told.
+    """
+    from collections import Counter
+    from dataclasses import replace
+
+    years = Counter(a.date[:4] for a in articles if a.date and not a.date.startswith("--"))
+    out, warnings = [], []
+    for a in articles:
+        if a.date and a.date.startswith("--"):
+            if years:
+                year = years.most_common(1)[0][0]
+                warnings.append(f"{a.source}: the dateline gives no year; {year} taken from the other articles")
+                a = replace(a, date=f"{year}{a.date[1:]}")
+            else:
+                warnings.append(f"{a.source}: the dateline gives no year and no other article has one; "
+                                "date left out (give it in a manifest)")
+                a = replace(a, date=None)
+        out.append(a)
+    return out, warnings
 
 
 def _iso_date(s: str) -> str | None:
@@ -428,7 +462,7 @@ def parse_article(
                     if found:
                         meta.outlet, meta.outlet_by = found, "dateline"
                 if m.group("date") and not meta.date:
-                    meta.date = _iso_date(m.group("date"))
+                    meta.date = _iso_date(m.group("date")) or _month_day(m.group("date"))
         if unterminated and i + 1 < len(candidates):
             pending = _Line(start, line.end, line.text)
             continue

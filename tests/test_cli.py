@@ -16,7 +16,8 @@ def test_run_writes_reports(corpus, tmp_path):
     out = tmp_path / "out"
     res = invoke("run", str(folder), "--out", str(out), "--embedder", "hashing")
     assert res.exit_code == 0, res.output
-    assert res.output.splitlines()[0].startswith("2 articles, ")
+    assert res.stdout.splitlines()[0].startswith("2 articles, ")
+    assert "Warning: " in res.stderr and "gives no year" in res.stderr  # the WIRE dateline
     doc = json.loads((out / "report.json").read_text())
     assert {a["outlet"] for a in doc["articles"]} == {"TASS", "The Moscow Times"}
     assert not any("propaganda" in c["text"] for c in doc["claims"])
@@ -31,7 +32,7 @@ def test_run_view_all_writes_every_view(corpus, tmp_path):
     names = sorted(["report.html", "report.json", "report.md", "facts.csv", "teach.html", "teach.md",
                     "factcheck.html", "factcheck.md"])
     assert sorted(p.name for p in out.iterdir()) == names
-    assert sorted(res.output.splitlines()[1:]) == sorted(str(out / n) for n in names)
+    assert sorted(res.stdout.splitlines()[1:]) == sorted(str(out / n) for n in names)
 
 
 def test_run_views_can_be_combined(corpus, tmp_path):

@@ -104,7 +104,11 @@ def test_every_seed_word_is_in_body_heading_or_excluded():
 def test_seed_outlets_are_detected_from_text():
     arts, warnings = read_articles([SEEDS])
     assert [a.outlet for a in arts] == ["TASS", "TRT World", "Massis Post", "ARKA", "The Moscow Times"]
-    assert warnings == []
+    # TASS and ARKA datelines ("MOSCOW, May 26. /TASS/.") give no year
+    assert [w.split("/")[-1] for w in warnings] == [
+        "000_75e62693f20525bf.txt: the dateline gives no year; 2023 taken from the other articles",
+        "003_a0fdcd33e81b8070.txt: the dateline gives no year; 2023 taken from the other articles"]
+    assert [a.date for a in arts] == ["2023-05-26", "2023-05-26", None, "2023-04-16", "2023-05-26"]
     comments = [e for a in arts for e in a.excluded if e.reason == "reader comment"]
     assert any("Every time there are talks" in e.text for e in comments)
 
@@ -113,3 +117,18 @@ def test_unaccounted_words_reports_gaps():
     art, _ = parse(WIRE)
     assert "Dornish" in unaccounted_words(art, [])
     assert unaccounted_words(art, [Span(s.start, s.end) for s in art.body + art.headings]) == []
+
+
+def test_yearless_dateline_takes_the_year_of_the_other_articles(corpus):
+    folder = corpus({"wire.txt": WIRE,
+                     "paper.txt": "Kaldun under fire\n\nMarch 4, 2024\n\nShelling hit the town on Monday.\n"})
+    arts, warnings = read_articles([folder])
+    dates = {a.id: a.date for a in arts}
+    assert dates == {"paper": "2024-03-04", "wire": "2024-03-03"}
+    assert any("wire.txt: the dateline gives no year; 2024 taken from the other articles" in w for w in warnings)
+
+
+def test_yearless_dateline_alone_is_dropped_with_a_warning(corpus):
+    arts, warnings = read_articles([corpus({"wire.txt": WIRE})])
+    assert arts[0].date is None
+    assert any("no other article has one" in w for w in warnings)
