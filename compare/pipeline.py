@@ -26,8 +26,8 @@ from .stories import StoryGrouper
 log = logging.getLogger("compare")
 
 # Chosen on the annotated gold in tests/gold/ with `compare evaluate --sweep` (see README).
-DEFAULT_THRESHOLD = 0.7
-DEFAULT_LEXICAL_WEIGHT = 0.6
+DEFAULT_THRESHOLD = 0.75
+DEFAULT_LEXICAL_WEIGHT = 0.7
 DEFAULT_LINKAGE = "average"
 DEFAULT_STORY_THRESHOLD = 0.5
 
