@@ -39,24 +39,20 @@ def far_apart_dates(dates: Sequence[Sequence[str]], max_days: int = 62) -> np.nd
     """
     import datetime as dt
 
-    days = []
-    for ds in dates:
-        row = []
+    owner, day = [], []
+    for i, ds in enumerate(dates):
         for d in ds:
             try:
-                row.append(dt.date.fromisoformat(d).toordinal())
-            except ValueError:
+                day.append(dt.date.fromisoformat(d).toordinal())
+            except ValueError:  # partial dates ("2020", "--05-17") say too little
                 continue
-        days.append(np.array(row, dtype=float))
-    n = len(days)
-    out = np.zeros((n, n), dtype=bool)
-    for i in range(n):
-        if not len(days[i]):
-            continue
-        for j in range(i + 1, n):
-            if len(days[j]) and np.abs(days[i][:, None] - days[j][None, :]).min() > max_days:
-                out[i, j] = out[j, i] = True
-    return out
+            owner.append(i)
+    n = len(dates)
+    nearest = np.full((n, n), np.inf)
+    if owner:
+        o, x = np.array(owner), np.array(day, dtype=float)
+        np.minimum.at(nearest, (o[:, None], o[None, :]), np.abs(x[:, None] - x[None, :]))
+    return np.isfinite(nearest) & (nearest > max_days)
 
 
 def cosine_distances(embeddings: np.ndarray) -> np.ndarray:

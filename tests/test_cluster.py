@@ -82,3 +82,15 @@ def test_lexical_weight_separates_claims_the_embeddings_cannot():
 def test_lexical_weight_is_validated():
     with pytest.raises(ValueError, match="lexical_weight"):
         ClaimClusterer(lexical_weight=1.5).fit_predict(np.eye(2), ["a", "b"])
+
+
+def test_far_apart_dates_marks_pairs_no_date_of_which_is_close():
+    from compare.cluster import far_apart_dates
+
+    far = far_apart_dates([("2020-11-09",), ("2023-05-25",), ("2023-04-16", "2020-11-10"), (), ("2020",),
+                           ("2023-05-20",)])
+    assert far[0, 1] and far[1, 0]
+    assert not far[0, 2]  # one of its dates is a day from the other's
+    assert not far[1, 5]  # five days apart: maybe one event misdated, for the date signal to judge
+    assert not far[0, 3].any() and not far[0, 4]  # no day-precise date, no constraint
+    assert not far.diagonal().any()
