@@ -305,6 +305,8 @@ def test_factcheck_lists_every_checkable_claim_once(wire_report):
     assert all(len(e["outlets"]) == 1 for e in f["groups"]["single"])
     html = render_factcheck(wire_report)
     assert "CONFLICT" in html and "killing 12 people" in html
+    # the <q> element draws the quotation marks; written ones too would double them
+    assert "Quotation to verify: <q>We will respond,</q>" in html
     md = render_factcheck(wire_report, "md")
     assert "## Conflicts" in md and "killing 12 people" in md
 
