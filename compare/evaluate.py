@@ -184,6 +184,11 @@ def score(report: Report, gold: Gold) -> dict:
                 if s.kind in stray:
                     stray[s.kind] += 1
         out["verdict_accuracy"] = round(correct / len(gold.facts), 3)
+        # the same over facts the clustering found: how well the signals judge, apart from linking
+        linked = [r for r in rows if r["cluster"] is not None]
+        out["facts_linked"] = len(linked)
+        out["verdict_accuracy_linked"] = (
+            round(sum(r["gold"] == r["predicted"] for r in linked) / len(linked), 3) if linked else None)
         out["facts"] = len(gold.facts)
         out["signals"] = {k: v | {"stray": stray[k]} for k, v in kinds.items()}
         out["false_number_conflicts"] = kinds["number"]["fp"] + stray["number"]
@@ -238,6 +243,9 @@ def summary_lines(result: dict) -> list[str]:
         lines.append(f"  links      P {lk['precision']:.3f}  R {lk['recall']:.3f}  F1 {lk['f1']:.3f}"
                      f"  (tp {lk['tp']}, fp {lk['fp']}, fn {lk['fn']})")
         lines.append(f"  verdicts   accuracy {result['verdict_accuracy']:.3f} over {result['facts']} facts")
+        if result["verdict_accuracy_linked"] is not None:
+            lines.append(f"             {result['verdict_accuracy_linked']:.3f} over the {result['facts_linked']}"
+                         " facts found as a multi-outlet cluster")
         fa = ", ".join(f"{k} {v['fp'] + v['stray']}" for k, v in result["signals"].items())
         lines.append(f"  false alarms per signal kind: {fa}")
         hit = ", ".join(f"{k} {v['tp']}/{v['tp'] + v['fn']}" for k, v in result["signals"].items()

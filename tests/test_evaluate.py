@@ -99,3 +99,14 @@ def test_sweep_scores_every_setting_of_the_grid(prepared, fast_pipeline):
         assert 0 <= r["link_f1"][0] <= 1
     # the grid spans settings that link nothing and settings that link more
     assert len({r["link_f1"][0] for r in rows}) > 1
+
+
+def test_verdicts_on_linked_facts_are_scored_apart(prepared):
+    report, gold = prepared
+    wire = sorted(c.id for c in report.claims if c.article == "wire")
+    paper = sorted(c.id for c in report.claims if c.article == "paper")
+    # the first fact found but judged wrong, the second not found at all
+    r = score(regroup(report, [[wire[0], paper[0]], [wire[1]], [paper[1]]],
+                      ["agree", "single-source", "single-source"]), gold)
+    assert r["verdict_accuracy"] == 0.0
+    assert r["facts_linked"] == 1 and r["verdict_accuracy_linked"] == 0.0
