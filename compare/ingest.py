@@ -438,9 +438,12 @@ def parse_article(
     dateline_done = False
     for i, line in enumerate(candidates):
         if pending is not None:
-            body.append(Span(pending.start, line.end))
+            if not text[pending.end:line.start].strip():  # nothing excluded in between
+                body.append(Span(pending.start, line.end))
+                pending = None
+                continue
+            body.append(Span(pending.start, pending.end))
             pending = None
-            continue
         unterminated = not line.text.endswith(TERMINAL)
         words = len(line.text.split())
         first_text = not body and not headings

@@ -132,3 +132,41 @@ def test_yearless_dateline_alone_is_dropped_with_a_warning(corpus):
     arts, warnings = read_articles([corpus({"wire.txt": WIRE})])
     assert arts[0].date is None
     assert any("no other article has one" in w for w in warnings)
+
+
+def test_common_page_chrome_is_excluded_with_its_reason():
+    text = ("Plant leak contained\n\n"
+            "By Kerry Dunne, Chief Reporter | Monday, June 3, 2024 | Updated 4:15pm\n\n"
+            "June 3, 2024 · 4 min read\n\n"
+            "Share this article\n\n"
+            "Share: Facebook | X | Email\n\n"
+            "Styrene leaked from a tank at the plant late on Sunday night.\n\n"
+            "TAKE ACTION: Tell the state to order an independent investigation. Add your name\n\n"
+            "Markets and industry news in your inbox every weekday.\n\n"
+            "Sign up now\n\n"
+            "We are reader-funded. Donate today to keep our reporting independent.\n\n"
+            "Got a story? Email the newsdesk.\n")
+    art, _ = parse(text)
+    reasons = {e.text.strip(): e.reason for e in art.excluded}
+    assert reasons == {
+        "By Kerry Dunne, Chief Reporter | Monday, June 3, 2024 | Updated 4:15pm": "byline",
+        "June 3, 2024 · 4 min read": "page chrome",
+        "Share this article": "share buttons",
+        "Share: Facebook | X | Email": "share buttons",
+        "TAKE ACTION: Tell the state to order an independent investigation. Add your name": "call to action",
+        "Markets and industry news in your inbox every weekday.": "newsletter box",
+        "Sign up now": "newsletter box",
+        "We are reader-funded. Donate today to keep our reporting independent.": "donation box",
+        "Got a story? Email the newsdesk.": "tip line",
+    }
+    assert body_text(art) == ["Styrene leaked from a tank at the plant late on Sunday night."]
+
+
+def test_a_broken_sentence_is_not_rejoined_across_excluded_text():
+    text = ("Town demands answers\n\n"
+            "Residents gathered outside the town hall on Monday evening to demand answers from the\n\n"
+            "Related: Five years of spills\n\n"
+            "company about the leak.\n")
+    art, _ = parse(text)
+    assert "Related: Five years of spills" in [e.text.strip() for e in art.excluded]
+    assert not any("Related" in b for b in body_text(art)), body_text(art)
