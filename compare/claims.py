@@ -195,20 +195,27 @@ def event_verb(sent, lex: Lexicon):
     return root
 
 
-def agency(sent, lex: Lexicon) -> tuple[str | None, str]:
-    """(actor, voice) of the claim's event: voice is active, passive or agentless."""
+def agency(sent, lex: Lexicon) -> tuple[str | None, str, bool]:
+    """(actor, voice, named) of the claim's event: voice is active, passive or agentless;
+    named says whether the actor is a proper name."""
     verb = event_verb(sent, lex)
     subj = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass", "csubj")), None)
     passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children)
     if passive:
         agent = next((c for c in verb.children if c.dep_ == "agent"), None)
         obj = next((c for c in agent.children if c.dep_ == "pobj"), None) if agent else None
-        return (_phrase(obj) if obj is not None else None), "passive"
+        if obj is None:
+            return None, "passive", False
+        return _phrase(obj), "passive", _is_name(obj)
     if subj is None:
-        return None, "agentless"
+        return None, "agentless", False
     if subj.lemma_.lower() in lex.event_nouns:
-        return None, "agentless"
-    return _phrase(subj), "active"
+        return None, "agentless", False
+    return _phrase(subj), "active", _is_name(subj)
+
+
+def _is_name(tok) -> bool:
+    return tok.pos_ == "PROPN" or tok.ent_type_ in ("PERSON", "ORG", "GPE", "NORP", "FAC", "LOC")
 
 
 def negated(sent, lex: Lexicon) -> bool:
@@ -366,7 +373,7 @@ class ClaimExtractor:
                         d = normalize_date(e.text, base)
                         if d and d not in dates:
                             dates.append(d)
-                actor, voice = agency(sent, lex)
+                actor, voice, actor_named = agency(sent, lex)
                 claims.append(
                     Claim(
                         id=f"{art.id}-{st['n']:02d}",
@@ -383,6 +390,7 @@ class ClaimExtractor:
                         entities=tuple(dict.fromkeys(
                             f"{e.label_}:{e.text}" for e in ents if e.label_ in ENTITY_LABELS)),
                         actor=actor,
+                        actor_named=actor_named,
                         voice=voice,
                         negated=negated(sent, lex),
                         lemmas=tuple(

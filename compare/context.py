@@ -19,12 +19,15 @@ NAME_LABELS = frozenset({"PERSON", "GPE", "LOC", "FAC", "ORG", "NORP"})
 
 _CAP = r"([A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*)"
 # wording after a name that declares a second name for it: "X, known in Y as Z", "X, also
-# called Z", "X (Z ...)", "X, a town ... that Dornland calls Z"
+# called Z", "X (Z ...)", "X, formerly Z", "X, which changed its name from Z", "X, a town ...
+# that Dornland calls Z"
 _ALIAS_AFTER = (
     r",?\s*(?:also\s+|locally\s+|widely\s+|officially\s+|formerly\s+|now\s+)?"
     r"(?:known|called|named|referred\s+to)(?:\s+[\w-]+){0,3}?\s+as\s+" + _CAP,
     r",?\s*(?:also\s+|formerly\s+|locally\s+)?(?:called|named)\s+" + _CAP,
     r"\s*\(\s*" + _CAP,
+    r",?\s*(?:formerly|previously)\s+" + _CAP,
+    r",?\s*(?:which|that|who)\s+changed\s+(?:its|their)\s+name\s+from\s+" + _CAP,
     r",?[^.;:()]{0,80}?\b(?:that|which|what)\s+(?:[\w-]+\s+){1,4}?"
     r"(?:calls?|names?|refers?\s+to\s+as|knows?\s+as)\s+" + _CAP,
 )
@@ -43,7 +46,13 @@ class StoryContext:
         return outlet in self.mentions and name.lower() not in self.mentions[outlet]
 
     def alias_of(self, a: str, b: str) -> bool:
-        return frozenset((a, b)) in self.aliases
+        """Whether the story declares ``a`` and ``b`` one referent; "Norvale" stands for
+        "Norvale Chemicals" and the other way round."""
+        def same(x: str, y: str) -> bool:
+            return x == y or (len(min(x, y, key=len)) >= 4 and (x in y or y in x))
+
+        return any((same(a, x) and same(b, y)) or (same(a, y) and same(b, x))
+                   for x, y in (tuple(pair) for pair in self.aliases if len(pair) == 2))
 
 
 def names(claim: Claim) -> list[str]:
@@ -57,16 +66,30 @@ def names_of(claims: Sequence[Claim]) -> list[str]:
     return list(dict.fromkeys(n for c in claims for n in names(c)))
 
 
+# a capitalised name right before wording that can only introduce another name for it
+_ANCHOR = re.compile(_CAP + r"(?=,?\s*(?:formerly|previously|(?:which|that)\s+changed\s+(?:its|their)\s+name"
+                     r"|(?:also\s+|locally\s+|widely\s+)?known\s+(?:\w+\s+){0,3}?as|also\s+called)\b)")
+_NOT_NAMES = frozenset({"The", "A", "An", "It", "This", "That", "He", "She", "They", "We"})
+
+
 def declared_aliases(claims: Sequence[Claim]) -> frozenset[frozenset[str]]:
     """Pairs of names a claim's own wording declares to be one referent.
 
-    The first name is one spaCy found; the second is whatever capitalised words the pattern
-    points at, since small models often miss the rarer of two names. Acronyms are not rival
-    names ("the Organisation for Security ... (OSCE)").
+    The first name is one spaCy found, or capitalised words right before "formerly", "known
+    as" and the like; the second is whatever capitalised words the pattern points at, since
+    small models often miss the rarer of two names. Acronyms are not rival names ("the
+    Organisation for Security ... (OSCE)").
     """
     found = set()
     for c in claims:
-        for n in names(c):
+        anchors = names(c)
+        for m in _ANCHOR.finditer(c.text):
+            words = m.group(1).split()
+            while words and words[0] in _NOT_NAMES:
+                words = words[1:]
+            if words:
+                anchors.append(" ".join(words))
+        for n in dict.fromkeys(anchors):
             for pattern in _ALIAS_AFTER:
                 for m in re.finditer(rf"(?<!\w){re.escape(n)}{pattern}", c.text):
                     alias = m.group(1)

@@ -69,6 +69,7 @@ class Claim:
     places: tuple[str, ...] = ()
     entities: tuple[str, ...] = ()
     actor: str | None = None
+    actor_named: bool = False  # the actor is a name (proper noun or named entity), not "the crews"
     voice: str = "active"
     negated: bool = False
     lemmas: tuple[str, ...] = ()
@@ -167,6 +168,7 @@ def _claim_dict(c: Claim) -> dict[str, Any]:
         "dates": list(c.dates),
         "places": list(c.places),
         "actor": c.actor,
+        "actor_named": c.actor_named,
         "voice": c.voice,
         "negated": c.negated,
     }

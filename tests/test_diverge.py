@@ -148,11 +148,13 @@ def test_declared_aliases_patterns(extractor):
     text = ("Halmberg, known in Veskaria as Kaldun, is a town.\n"
             "Zangezur (Syunik) lies to the south.\n"
             "The Organisation for Security and Co-operation in Europe (OSCE) sent monitors.\n"
-            "Aliyev met Putin in Moscow.\n")
+            "Aliyev met Putin in Moscow.\n"
+            "Norvale, which changed its name from Varrow Chemical Works in 2022, makes resins.\n")
     art, _ = parse_article(text, "x.txt", "x", {"outlet": "A"}, load_outlets(), load_rules())
     pairs = declared_aliases(extractor.extract([art]))
     assert frozenset(("Halmberg", "Kaldun")) in pairs
     assert frozenset(("Zangezur", "Syunik")) in pairs
+    assert any("Varrow Chemical Works" in p for p in pairs)
     assert not any("OSCE" in p for p in pairs)  # an acronym is not a rival name
     assert not any("Putin" in p or "Moscow" in p for p in pairs)
 
@@ -208,3 +210,35 @@ def test_one_loaded_root_in_two_forms_is_shared_wording(fact):
     _, sig, _ = fact({"A": "The shelling killed 12 people in the market.",
                       "B": "Shells killed 12 people in the market."})
     assert "wording" not in sig
+
+
+def test_a_name_written_shorter_is_not_a_naming_signal(fact):
+    tellings = {"A": "Eleven people were treated at St. Brigid's Hospital in Kellby.",
+                "B": "Eleven people were treated at St Brigid's in Kellby."}
+    _, sig, _ = fact(tellings, story={"A": "The hospital is busy.", "B": "The ward is busy."})
+    assert "naming" not in sig
+
+
+def test_dates_precise_to_the_month_can_conflict(fact):
+    _, sig, _ = fact({"A": "The plant was last inspected by the state in April 2023.",
+                      "B": "The plant was last inspected by the state in April 2021."})
+    assert sig["date"].terms == {"A": ["2023-04"], "B": ["2021-04"]}
+    _, sig, _ = fact({"A": "The plant was last inspected in April 2023.",
+                      "B": "The plant was last inspected on April 12, 2023."})
+    assert "date" not in sig
+
+
+def test_a_declared_alias_covers_the_longer_and_shorter_name():
+    from compare.context import StoryContext
+
+    ctx = StoryContext(aliases=frozenset({frozenset(("Norvale", "Varrow Chemical Works"))}))
+    assert ctx.alias_of("Norvale Chemicals", "Varrow Chemical Works")
+    assert ctx.alias_of("Varrow Chemical Works", "Norvale")
+    assert not ctx.alias_of("Norvale Chemicals", "Varrow Town Hall")
+    assert not StoryContext(aliases=frozenset({frozenset(("Al", "Bo"))})).alias_of("Alma", "Bob")
+
+
+def test_a_proper_noun_actor_counts_as_named_without_an_entity(fact):
+    _, sig, _ = fact({"A": "Norvale sent a cloud of vapour over the homes of Eastbank.",
+                      "B": "A vapour cloud was released over the homes of Eastbank."})
+    assert sig["agency"].terms == {"A": ["Norvale"], "B": ["(passive, no actor)"]}
