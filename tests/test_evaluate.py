@@ -76,12 +76,16 @@ def test_singletons_are_single_source_and_zero_recall(prepared):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["river-dam", "city-budget"])
-def test_real_model_on_the_written_stories_meets_the_link_target(name, extractor):
+@pytest.mark.parametrize(("name", "min_f1", "min_verdicts"), [
+    ("river-dam", 0.85, 0.85),      # measured 0.946 / 0.857; the link target is 0.85
+    ("city-budget", 0.85, 0.9),     # measured 0.867 / 0.909
+    ("chemical-spill", 0.65, 0.9),  # held out from the sweep: measured 0.693 / 0.938
+])
+def test_real_model_on_the_written_stories(name, min_f1, min_verdicts, extractor):
     gold = load_gold(f"{ROOT}/tests/gold/{name}.toml")
-    result = score(Pipeline(extractor=extractor).run(gold.corpus), gold)
-    # measured 0.935 and 0.867 with the defaults (README); the target is 0.85
-    assert result["links"]["f1"] >= 0.85
+    result = score(Pipeline(extractor=extractor).run(gold.corpus), gold)  # folders carry their manifest
+    assert result["links"]["f1"] >= min_f1
+    assert result["verdict_accuracy"] >= min_verdicts
     assert result["false_number_conflicts"] == 0 and result["lost_words"] == 0
 
 
