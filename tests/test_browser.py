@@ -7,6 +7,7 @@ the browser); set COMPARE_SKIP_BROWSER=1 to skip them on purpose.
 import os
 import shutil
 import struct
+from pathlib import Path
 
 import pytest
 
@@ -102,6 +103,15 @@ def report_page(browser, seeds):
     page = Page(browser, seeds[1] / "report.html")
     yield page
     page.page.close()
+
+
+@pytest.mark.parametrize("name", ["report.html", "teach.html", "factcheck.html"])
+def test_committed_seed_reports_open_cleanly(browser, name):
+    """What `make run` wrote with the real model, as a reader opens it from reports/seeds/."""
+    p = Page(browser, Path(SEEDS).parent / "reports" / "seeds" / name)
+    assert p.errors == [] and p.dialogs == []
+    assert p.page.locator("h1").first.is_visible()
+    p.page.close()
 
 
 def test_seed_views_render_without_console_errors(browser, seeds):
