@@ -55,6 +55,7 @@ def test_perfect_clustering_scores_one(prepared):
     r = score(regroup(report, [[wire[0], paper[0]], [wire[1], paper[1]]], ["diverge", "agree"]), gold)
     assert r["links"] == {"precision": 1.0, "recall": 1.0, "f1": 1.0, "tp": 2, "fp": 0, "fn": 0}
     assert r["verdict_accuracy"] == 1.0 and r["not_linked_violations"] == 0
+    assert r["bcubed"] == {"precision": 1.0, "recall": 1.0, "f1": 1.0}
 
 
 def test_one_cluster_for_everything_is_half_precision(prepared):
@@ -65,12 +66,15 @@ def test_one_cluster_for_everything_is_half_precision(prepared):
     assert r["links"]["tp"] == 2 and r["links"]["fp"] == 2 and r["links"]["precision"] == 0.5
     assert r["not_linked_violations"] == 1
     assert r["verdict_accuracy"] == 0.5  # both facts matched to the one "agree" cluster
+    # B-cubed: each claim's cluster holds 4, of which 2 are its fact; its fact is all there
+    assert r["bcubed"] == {"precision": 0.5, "recall": 1.0, "f1": 0.667}
 
 
 def test_singletons_are_single_source_and_zero_recall(prepared):
     report, gold = prepared
     r = score(regroup(report, [[c.id] for c in report.claims], ["single-source"] * 4), gold)
     assert r["links"]["recall"] == 0.0 and r["links"]["tp"] == 0
+    assert r["bcubed"] == {"precision": 1.0, "recall": 0.5, "f1": 0.667}
     assert r["verdict_accuracy"] == 0.0
     assert all(row["predicted"] == "single-source" for row in r["per_fact"])
 
