@@ -325,3 +325,18 @@ def test_safe_url_only_links_http():
     assert safe_url("https://a.example/x") == "https://a.example/x"
     assert safe_url("javascript:alert(1)") is None and safe_url(None) is None
     assert safe_url('https://a.example/"onmouseover=x') is None
+
+
+def test_headline_is_the_telling_closest_to_the_others_cut_at_a_word():
+    from compare.report.view import headline
+
+    def claim(text, lemmas):
+        return Claim(id=text[:5], article="a", outlet="A", text=text, start=0, end=len(text), lemmas=tuple(lemmas))
+
+    odd = claim("Officials praised the quick response at the dam.", ["official", "praise", "quick", "response", "dam"])
+    core = claim("The dam was seized by troops on Friday.", ["dam", "seize", "troop", "friday"])
+    near = claim("Troops seized the dam on Friday night.", ["troop", "seize", "dam", "friday", "night"])
+    assert headline([odd, core, near]) == "The dam was seized by troops on Friday."
+    long = claim("word " * 60, ["word"])
+    cut = headline([long], width=30)
+    assert cut.endswith(" …") and len(cut) <= 32 and "wor …" not in cut

@@ -86,6 +86,20 @@ def safe_url(url: str | None) -> str | None:
     return url if url and re.match(r"https?://[^\s<>\"']+$", url, re.IGNORECASE) else None
 
 
+def headline(claims: list[Claim], width: int = 140) -> str:
+    """The telling that shares most words with the others, cut at a word: the fact in one line."""
+    bags = [set(c.lemmas) for c in claims]
+
+    def shared(i: int) -> float:
+        return sum(len(bags[i] & b) / (len(bags[i] | b) or 1) for j, b in enumerate(bags) if j != i)
+
+    best = max(range(len(claims)), key=lambda i: (shared(i), -len(claims[i].text)))
+    text = " ".join(claims[best].text.split())
+    if len(text) <= width:
+        return text
+    return text[:width].rsplit(" ", 1)[0].rstrip(",;:") + " …"
+
+
 def build_facts(report: Report) -> list[Fact]:
     """Every cluster as a Fact, each outlet's sentence split into highlighted pieces."""
     claims = {c.id: c for c in report.claims}
@@ -96,8 +110,7 @@ def build_facts(report: Report) -> list[Fact]:
             c = claims[cid]
             tellings.append(Telling(c.outlet, c, _pieces(c.text, _terms_for(c.outlet, cl.signals))))
         tellings.sort(key=lambda t: (t.outlet, t.claim.start))
-        first = tellings[0].claim.text
-        facts.append(Fact(cl, tuple(tellings), cl.signals, " ".join(first.split())[:140]))
+        facts.append(Fact(cl, tuple(tellings), cl.signals, headline([t.claim for t in tellings])))
     return facts
 
 
