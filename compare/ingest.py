@@ -12,6 +12,7 @@ import re
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from importlib import resources
 from pathlib import Path
 
@@ -48,6 +49,7 @@ class Rule:
     pattern: re.Pattern
     reason: str
     scope: str
+    max_words: int | None = None  # a longer line is article prose, whatever it contains
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,8 @@ def load_rules(path: str | Path | None = None) -> list[Rule]:
     rules = []
     for r in tomllib.loads(raw).get("rule", []):
         flags = re.IGNORECASE if r.get("ignore_case", True) else 0
-        rules.append(Rule(re.compile(r["pattern"], flags), r["reason"], r.get("scope", "line")))
+        rules.append(Rule(re.compile(r["pattern"], flags), r["reason"], r.get("scope", "line"),
+                          r.get("max_words")))
     return rules
 
 
@@ -316,26 +319,32 @@ def _month_day(s: str) -> str | None:
     m = re.fullmatch(rf"({MONTHS})\.?\s+(\d{{1,2}})", s.strip(), re.IGNORECASE)
     if not m:
         return None
-    return f"--{MONTH_NUM[m.group(1)[:3].lower()]:02d}-{int(m.group(m.lastindex)):02d}"
+    month, day = MONTH_NUM[m.group(1)[:3].lower()], int(m.group(m.lastindex))
+    if not _valid(2000, month, day):  # a leap year, so 29 February passes here
+        return None
+    return f"--{month:02d}-{day:02d}"
 
 
 def complete_years(articles: list[Article]) -> tuple[list[Article], list[str]]:
-    """Give yearless dates (--MM-DD) the year most of the other dated articles carry.
+    """Give yearless dates (--MM-DD) the year that puts them nearest the other articles' dates.
 
     Wire datelines often say "MOSCOW, May 26"; relative dates in the text ("yesterday") need
-    the year. With no dated article to go by, the date is dropped and the user is told.
+    the year. "Dec 31" beside articles of 2 January takes the year before. With no dated
+    article to go by, the date is dropped and the user is told.
     """
-    from collections import Counter
     from dataclasses import replace
 
-    years = Counter(a.date[:4] for a in articles if a.date and not a.date.startswith("--"))
+    dated = [date.fromisoformat(a.date) for a in articles if a.date and not a.date.startswith("--")]
     out, warnings = [], []
     for a in articles:
         if a.date and a.date.startswith("--"):
-            if years:
-                year = years.most_common(1)[0][0]
-                warnings.append(f"{a.source}: the dateline gives no year; {year} taken from the other articles")
-                a = replace(a, date=f"{year}{a.date[1:]}")
+            month, day = int(a.date[2:4]), int(a.date[5:7])
+            options = [d for y in sorted({x.year + k for x in dated for k in (-1, 0, 1)})
+                       if (d := _valid(y, month, day))]
+            if options:
+                best = min(options, key=lambda d: (min(abs((date.fromisoformat(d) - x).days) for x in dated), d))
+                warnings.append(f"{a.source}: the dateline gives no year; {best[:4]} taken from the other articles")
+                a = replace(a, date=best)
             else:
                 warnings.append(f"{a.source}: the dateline gives no year and no other article has one; "
                                 "date left out (give it in a manifest)")
@@ -344,25 +353,36 @@ def complete_years(articles: list[Article]) -> tuple[list[Article], list[str]]:
     return out, warnings
 
 
+def _valid(year: int, month: int, day: int) -> str | None:
+    """YYYY-MM-DD when the date exists (no 30 February), else None."""
+    try:
+        return date(year, month, day).isoformat()
+    except ValueError:
+        return None
+
+
 def _iso_date(s: str) -> str | None:
-    """A full date written in a common English form -> YYYY-MM-DD."""
+    """A full date written in a common English form -> YYYY-MM-DD (None if no such day)."""
     s = s.strip()
     m = re.search(r"(\d{4})-(\d\d)-(\d\d)", s)
     if m:
-        return m.group(0)
+        return _valid(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     m = re.search(rf"\b({MONTHS})\.?\s+(\d{{1,2}}),?\s+(\d{{4}})", s, re.IGNORECASE)
     if m:
         mon, day, year = MONTH_NUM[m.group(1)[:3].lower()], int(m.group(m.lastindex - 1)), m.group(m.lastindex)
-        return f"{year}-{mon:02d}-{day:02d}"
+        return _valid(int(year), mon, day)
     m = re.search(rf"\b(\d{{1,2}})\s+({MONTHS})\.?,?\s+(\d{{4}})", s, re.IGNORECASE)
     if m:
         day, mon, year = int(m.group(1)), MONTH_NUM[m.group(2)[:3].lower()], m.group(m.lastindex)
-        return f"{year}-{mon:02d}-{day:02d}"
+        return _valid(int(year), mon, day)
     return None
 
 
 def _match_rule(line: str, rules: list[Rule]) -> Rule | None:
+    words = len(line.split())
     for rule in rules:
+        if rule.max_words is not None and words > rule.max_words:
+            continue
         if rule.pattern.search(line):
             return rule
     return None
@@ -436,6 +456,7 @@ def parse_article(
     body: list[Span] = []
     pending: _Line | None = None
     dateline_done = False
+    yearless: str | None = None
     for i, line in enumerate(candidates):
         if pending is not None:
             if not text[pending.end:line.start].strip():  # nothing excluded in between
@@ -465,7 +486,8 @@ def parse_article(
                     if found:
                         meta.outlet, meta.outlet_by = found, "dateline"
                 if m.group("date") and not meta.date:
-                    meta.date = _iso_date(m.group("date")) or _month_day(m.group("date"))
+                    meta.date = _iso_date(m.group("date"))
+                    yearless = None if meta.date else _month_day(m.group("date"))
         if unterminated and i + 1 < len(candidates):
             pending = _Line(start, line.end, line.text)
             continue
@@ -485,9 +507,11 @@ def parse_article(
     if meta.url and not meta.date:
         m = URL_DATE.search(meta.url)
         if m:
-            meta.date = f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
+            meta.date = _valid(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     if not meta.date and date_lines:
         meta.date = _iso_date(date_lines[0])
+    if not meta.date and yearless:
+        meta.date = yearless  # --MM-DD: read_articles completes the year
     if not meta.outlet:
         for o in outlets:
             if any(p.search(e.text) for p in o.marks for e in chrome):

@@ -170,3 +170,39 @@ def test_a_broken_sentence_is_not_rejoined_across_excluded_text():
     art, _ = parse(text)
     assert "Related: Five years of spills" in [e.text.strip() for e in art.excluded]
     assert not any("Related" in b for b in body_text(art)), body_text(art)
+
+
+@pytest.mark.parametrize("sentence", [
+    "Police warned residents that fake delivery notices may be landing in your inbox this week.",
+    "Residents who want to help can donate now at the Red Cross shelter on Main Street, the mayor said.",
+    "The Ledger, a reader-funded nonprofit newsroom, first reported the leak on Tuesday.",
+    "Donate blood, the hospital urged residents on Monday.",
+    "Support us, the protesters chanted outside parliament.",
+    "Have a tip for the inspectors? The agency opened a hotline on Friday.",
+    "Officials said there was no spam filter on the council's email server.",
+    "By Tuesday, the water had receded.",
+    "By noon the crews had left.",
+])
+def test_prose_that_looks_like_chrome_stays_article_text(sentence):
+    art, _ = parse("Headline here\n\n" + sentence + "\n")
+    assert body_text(art) == [sentence]
+
+
+def test_a_long_menu_line_is_chrome_and_quick_to_match():
+    menu = " | ".join(["News", "World News", "Business", "Opinion"] * 10)  # ambiguous regexes take hours here
+    art, _ = parse("Headline here\n\n" + menu + "\n\nThe council met on Monday.\n")
+    assert [e.reason for e in art.excluded] == ["page chrome"]
+
+
+def test_yearless_dateline_gives_way_to_a_dated_url(corpus):
+    wire = WIRE + "\nSource: https://wire.example/2021/03/03/shelling\n"
+    arts, warnings = read_articles([corpus({"wire.txt": wire})])
+    assert arts[0].date == "2021-03-03" and not any("no year" in w for w in warnings)
+
+
+def test_yearless_dateline_takes_the_nearest_year_and_impossible_days_are_refused(corpus):
+    paper = "Kaldun under fire\n\nJanuary 2, 2024\n\nShelling hit the town on Monday.\n"
+    arts, _ = read_articles([corpus({"wire.txt": WIRE.replace("March 3", "Dec 31"), "paper.txt": paper})])
+    assert {a.id: a.date for a in arts}["wire"] == "2023-12-31"
+    arts, warnings = read_articles([corpus({"wire.txt": WIRE.replace("March 3", "Feb 30"), "paper.txt": paper})])
+    assert {a.id: a.date for a in arts}["wire"] is None  # no such day: no date rather than a crash
