@@ -23,7 +23,9 @@ def lexical_similarity(tokens: Sequence[Sequence[str]]) -> np.ndarray:
         return np.eye(n)
     counts = CountVectorizer(analyzer=list).fit_transform([list(t) for t in tokens])
     df = np.bincount(counts.indices, minlength=counts.shape[1])
-    idf = np.log((n + 1) / (df + 1))  # a word in every claim weighs nothing
+    # a word in every claim weighs next to nothing; the floor keeps two claims made only of
+    # such words (a two-claim story, say) comparable
+    idf = np.log((n + 1) / (df + 1)) + 0.01
     counts.data = np.log1p(counts.data.astype(float))
     x = normalize(counts.multiply(idf).tocsr())
     sim = (x @ x.T).toarray()
@@ -70,7 +72,9 @@ class ClaimClusterer:
     """Agglomerative clustering of claims on cosine distance, one story at a time.
 
     Claims of the same article are kept apart by adding ``same_article_penalty`` to their
-    distance, so a cluster compares outlets rather than an article with itself. When token bags
+    distance, so a cluster compares outlets rather than an article with itself. The default is
+    large enough that no average over a cluster can bring such a pair under the threshold;
+    a small value (0.1-1) lets an article's restatements of one fact join it. When token bags
     are given, the distance mixes in ``lexical_weight`` of TF-IDF cosine distance (see
     :func:`lexical_similarity`): embeddings alone put every sentence on the same topic close.
     """
@@ -79,7 +83,7 @@ class ClaimClusterer:
         self,
         threshold: float = 0.5,
         linkage: str = "average",
-        same_article_penalty: float = 1.0,
+        same_article_penalty: float = 1e3,
         lexical_weight: float = 0.0,
     ):
         self.threshold = threshold
