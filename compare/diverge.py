@@ -87,6 +87,14 @@ def loaded_terms(claim: Claim, framing: dict[str, str], neutral: Sequence[str] =
     return sorted(set(found))
 
 
+def _same_root(lemma: str, term: str) -> bool:
+    """"shelling" for shell, "liberation" for liberate; not "shelter" for shell."""
+    if lemma == term or (lemma.startswith(term) and len(lemma) - len(term) <= 3):
+        return True
+    stem = term[:-1]
+    return len(term) >= 5 and lemma.startswith(stem) and lemma[len(stem):] in ("ion", "ation", "or", "ive")
+
+
 def wording_signal(groups: dict[str, list[Claim]], context: StoryContext | None = None) -> Signal | None:
     """Loaded terms from the framing lexicon that the other outlets do not use for this fact.
 
@@ -99,8 +107,7 @@ def wording_signal(groups: dict[str, list[Claim]], context: StoryContext | None 
     lemmas = {o: {lem for c in cs for lem in c.lemmas} for o, cs in groups.items()}
 
     def everyone_uses(term: str) -> bool:  # "shell" and "shelling" are one word choice
-        stem = term[:len(term) - 1] if len(term) >= 5 else term
-        return all(any(lem.startswith(stem) for lem in lemmas[o]) or term in loaded[o] for o in groups)
+        return all(any(_same_root(lem, term) for lem in lemmas[o]) or term in loaded[o] for o in groups)
 
     distinct = {o: [t for t in ts if not everyone_uses(t)] for o, ts in loaded.items()}
     own: dict[str, list[tuple[str, float]]] = {o: [] for o in groups}
@@ -156,9 +163,11 @@ def _bare(name: str) -> str:
 
 
 def _one_name(a: str, b: str) -> bool:
-    """"St. Brigid's Hospital" and "St Brigid's": one name written shorter, not a rival name."""
-    na, nb = re.sub(r"\W+", "", a.lower()), re.sub(r"\W+", "", b.lower())
-    return na in nb or nb in na
+    """"St. Brigid's Hospital" and "St Brigid's": one name written shorter, not a rival name.
+    Whole words count: "Niger" is not "Nigeria"."""
+    wa, wb = (re.sub(r"[^\w\s]", "", x.lower()).split() for x in (a, b))
+    short, long = sorted((wa, wb), key=len)
+    return any(long[i:i + len(short)] == short for i in range(len(long) - len(short) + 1))
 
 
 def _slot_names(claims: Sequence[Claim]) -> set[str]:
@@ -276,6 +285,15 @@ def _surname(name: str) -> str:
     return re.sub(r"[’']s$", "", name.split()[-1]).lower()
 
 
+def _named_source(speaker: str, claim: Claim) -> bool:
+    """A source with a name ("Dmitry Peskov", "the Dornish Ministry", "Veskaria"), not
+    "officials" whether or not it opens the sentence."""
+    names = [e.split(":", 1)[1] for e in claim.entities]
+    if any(n in speaker or speaker in n for n in names):
+        return True
+    return any(w[:1].isupper() for w in speaker.split()[1:])
+
+
 def attribution_signal(groups: dict[str, list[Claim]]) -> Signal | None:
     """A fact in one outlet's own voice and attributed by another, or to different speakers."""
     speakers = {o: cs[0].speaker for o, cs in groups.items()}
@@ -284,7 +302,7 @@ def attribution_signal(groups: dict[str, list[Claim]]) -> Signal | None:
     # "officials said" about a date is routine sourcing; a named source, or a figure that one
     # outlet vouches for and another leaves to its source, is a difference a reader should see
     weighty = {o: s for o, s in attributed.items()
-               if any(ch.isupper() for ch in s) or any(c.numbers for c in groups[o])}
+               if _named_source(s, groups[o][0]) or any(c.numbers for c in groups[o])}
     if own and weighty:
         terms = {o: ["(own voice)"] for o in own} | {o: [s] for o, s in attributed.items()}
         verb, whose = ("states", "its") if len(own) == 1 else ("state", "their")

@@ -242,3 +242,22 @@ def test_a_proper_noun_actor_counts_as_named_without_an_entity(fact):
     _, sig, _ = fact({"A": "Norvale sent a cloud of vapour over the homes of Eastbank.",
                       "B": "A vapour cloud was released over the homes of Eastbank."})
     assert sig["agency"].terms == {"A": ["Norvale"], "B": ["(passive, no actor)"]}
+
+
+def test_a_word_that_only_starts_like_a_loaded_one_does_not_share_it(fact):
+    _, sig, _ = fact({"A": "Azerbaijani forces shelled the village on Monday.",
+                      "B": "Residents of the village hid in a shelter on Monday."})
+    assert sig["wording"].terms["A"] == ["shell"]
+
+
+def test_routine_sourcing_is_routine_at_the_start_of_a_sentence_too(fact):
+    _, sig, _ = fact({"A": "Officials said the talks will be held on March 11.",
+                      "B": "The talks will be held on March 11."})
+    assert "attribution" not in sig
+
+
+def test_one_name_compares_whole_words():
+    from compare.diverge import _one_name
+
+    assert _one_name("St. Brigid's Hospital", "St Brigid's")
+    assert not _one_name("Niger", "Nigeria")

@@ -2,6 +2,7 @@ import csv
 import io
 import json
 import re
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -340,3 +341,10 @@ def test_headline_is_the_telling_closest_to_the_others_cut_at_a_word():
     long = claim("word " * 60, ["word"])
     cut = headline([long], width=30)
     assert cut.endswith(" …") and len(cut) <= 32 and "wor …" not in cut
+
+
+def test_a_capitalised_common_noun_is_not_a_named_actor():
+    c = Claim(id="r", article="r", outlet="A", text="Residents fled the town.", start=0, end=1, actor="Residents")
+    assert named_actor(c) is None
+    assert named_actor(replace(c, actor="Norvale", actor_named=True)) == "Norvale"
+    assert named_actor(replace(c, actor="Ilham Aliyev", entities=("PERSON:Ilham Aliyev",))) == "Ilham Aliyev"

@@ -29,13 +29,12 @@ def quotes_in(text: str) -> tuple[str, ...]:
 
 
 def named_actor(c: Claim) -> str | None:
-    """The claim's actor when it is a name (an entity or a capitalised phrase), not a pronoun or a thing."""
+    """The claim's actor when it is a name (a proper noun or an entity), not a pronoun or a thing."""
     a = (c.actor or "").strip()
     if not a or a.lower() in PRONOUNS or a.startswith("("):
         return None
-    if any(e and (e in a or a in e) for e in c.entities):
-        return a
-    return a if a[0].isupper() and a.split()[0].lower() not in PRONOUNS | {"the", "a", "an"} else None
+    names = [e.split(":", 1)[-1] for e in c.entities]
+    return a if c.actor_named or any(n and (n in a or a in n) for n in names) else None
 
 
 def checkable(c: Claim, url: str | None = None) -> Checkable | None:
