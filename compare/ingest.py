@@ -161,6 +161,9 @@ def load_manifest(path: str | Path) -> dict[Path, dict]:
             rows = tomllib.loads(path.read_text(encoding="utf-8")).get("article", [])
     except (UnicodeDecodeError, tomllib.TOMLDecodeError, csv.Error) as exc:
         raise InputError(f"{path}: cannot parse manifest ({exc}); fix its syntax") from exc
+    if not rows:
+        raise InputError(f"{path}: no articles listed; write one [[article]] table (or CSV row) "
+                         "per file, with file = \"name.txt\"")
     out = {}
     for i, row in enumerate(rows, 1):
         if not row.get("file"):

@@ -17,8 +17,8 @@ PAPER = ("Shelling hit Halmberg on Monday and 12 people died.\n"
 @pytest.fixture()
 def prepared(corpus, fast_pipeline, tmp_path):
     folder = corpus({"wire.txt": WIRE, "paper.txt": PAPER,
-                     "manifest.toml": '[files."wire.txt"]\noutlet = "Wire"\n'
-                                      '[files."paper.txt"]\noutlet = "Paper"\n'})
+                     "manifest.toml": '[[article]]\nfile = "wire.txt"\noutlet = "Wire"\n'
+                                      '[[article]]\nfile = "paper.txt"\noutlet = "Paper"\n'})
     gold = tmp_path / "g.toml"
     gold.write_text(
         f'corpus = "{folder}"\n'

@@ -206,3 +206,10 @@ def test_yearless_dateline_takes_the_nearest_year_and_impossible_days_are_refuse
     assert {a.id: a.date for a in arts}["wire"] == "2023-12-31"
     arts, warnings = read_articles([corpus({"wire.txt": WIRE.replace("March 3", "Feb 30"), "paper.txt": paper})])
     assert {a.id: a.date for a in arts}["wire"] is None  # no such day: no date rather than a crash
+
+
+def test_a_manifest_that_lists_nothing_is_refused(tmp_path):
+    (tmp_path / "wire.txt").write_text(WIRE)
+    (tmp_path / "m.toml").write_text('[files."wire.txt"]\noutlet = "Wire"\n')
+    with pytest.raises(InputError, match="no articles listed"):
+        read_articles([str(tmp_path / "wire.txt")], tmp_path / "m.toml")
