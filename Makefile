@@ -26,8 +26,10 @@ run: $(STAMP)
 	$(BIN)/python -m compare run seeds/ --out reports/seeds/ --view all
 
 # The browser tests drive Debian's chromium (Playwright's own browser downloads are not used).
+# Skipped when the tests are told to skip the browser or are given another binary.
 chromium:
-	@command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium fonts-dejavu-core)
+	@if [ "$$COMPARE_SKIP_BROWSER" = 1 ] || [ -n "$$COMPARE_CHROMIUM" ] || command -v chromium >/dev/null; then :; \
+	else apt-get update && apt-get install -y --no-install-recommends chromium fonts-dejavu-core; fi
 
 test: $(TEST_STAMP) chromium
 	$(BIN)/python -m pytest -q

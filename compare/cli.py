@@ -104,7 +104,8 @@ def run(paths, out_dir, views, manifest, outlets_file, model, embedder, threshol
 @click.argument("gold", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="print the scores as JSON.")
 @click.option("--sweep", is_flag=True,
-              help="score a grid of thresholds and linkages instead of one setting.")
+              help="score a grid of linkages, lexical weights and thresholds instead of one setting "
+                   "(the grid replaces --threshold, --linkage and --lexical-weight).")
 @with_model_options
 def evaluate(gold, as_json, sweep, model, embedder, threshold, linkage, lexical_weight, verbose):
     """Score runs against annotated GOLD files (see tests/gold/README.md)."""

@@ -308,11 +308,15 @@ def sweep_grid(pipe, golds: Sequence[Gold], prepared: Sequence) -> list[dict]:
     from .cluster import ClaimClusterer
 
     rows = []
+    original = pipe.clusterer
     for link in SWEEP_LINKAGES:
         for w in SWEEP_LEXICAL_WEIGHTS:
             for th in SWEEP_THRESHOLDS:
                 pipe.clusterer = ClaimClusterer(th, link, lexical_weight=w)
-                res = [score(pipe.analyse(p), g) for g, p in zip(golds, prepared, strict=True)]
+                try:
+                    res = [score(pipe.analyse(p), g) for g, p in zip(golds, prepared, strict=True)]
+                finally:
+                    pipe.clusterer = original
                 res = [r for r in res if "links" in r]
                 f1 = [r["links"]["f1"] for r in res]
                 va = [r["verdict_accuracy"] for r in res]

@@ -118,3 +118,15 @@ def test_verdicts_on_linked_facts_are_scored_apart(prepared):
                       ["agree", "single-source", "single-source"]), gold)
     assert r["verdict_accuracy"] == 0.0
     assert r["facts_linked"] == 1 and r["verdict_accuracy_linked"] == 0.0
+
+
+def test_sweep_leaves_the_pipeline_as_it_found_it(prepared, fast_pipeline):
+    from compare.evaluate import sweep_grid
+    from compare.pipeline import Prepared
+
+    report, gold = prepared
+    prep = Prepared(list(report.articles), list(report.claims),
+                    fast_pipeline.embedder.encode([c.text for c in report.claims]))
+    before = fast_pipeline.clusterer
+    sweep_grid(fast_pipeline, [gold], [prep])
+    assert fast_pipeline.clusterer is before
