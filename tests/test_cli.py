@@ -108,3 +108,21 @@ def test_evaluate_bad_gold_is_one_line_error(tmp_path):
     res = invoke("evaluate", str(gold), "--embedder", "hashing")
     assert res.exit_code == 1
     assert res.output.startswith("Error: ") and "verdict must be" in res.output
+
+
+def test_same_input_same_bytes_whatever_the_hash_seed(corpus, tmp_path):
+    """Set and dict order must not leak into the reports: two processes, two hash seeds."""
+    import os
+    import subprocess
+    import sys
+
+    folder = corpus({"wire.txt": WIRE, "paper.txt": PAPER})
+    outs = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"out{seed}"
+        env = os.environ | {"PYTHONHASHSEED": seed}
+        subprocess.run([sys.executable, "-m", "compare", "run", str(folder), "--out", str(out),
+                        "--embedder", "hashing", "--view", "all"], check=True, env=env, capture_output=True)
+        outs.append({p.name: p.read_bytes() for p in sorted(out.iterdir())})
+    assert outs[0].keys() == outs[1].keys() and len(outs[0]) == 8
+    assert outs[0] == outs[1]

@@ -287,9 +287,28 @@ def test_teach_picks_diverging_facts_and_hides_answers_until_the_key(wire_report
     assert "## Answer key" in md and md.index("## Answer key") > md.index("## 1. Fact")
 
 
-def test_teach_caps_items():
+def test_teach_selects_the_clearest_diverging_facts_and_caps_them():
     from compare.report.teach import select
+    from compare.report.view import Fact, Piece, Telling
+    from compare.schema import Cluster, Signal
 
+    def fact(k, verdict="diverge", score=1.0, marked=True, words=8, kinds=("wording",)):
+        tellings = tuple(
+            Telling(o, Claim(id=f"{o}{k}", article=o, outlet=o, text="word " * words, start=0, end=1),
+                    (Piece("loaded", "wording" if marked and o == "A" else ""), Piece(" rest", "")))
+            for o in ("A", "B"))
+        signals = tuple(Signal(kind, ("A", "B"), {"A": ["loaded"]}, "d") for kind in kinds)
+        cl = Cluster(id=f"f{k:03d}", story="s1", claims=(f"A{k}", f"B{k}"), outlets=("A", "B"),
+                     verdict=verdict, signals=signals, score=score, cohesion=1.0, missing=())
+        return Fact(cl, tellings, signals, "h")
+
+    facts = [fact(1, score=1.0), fact(2, score=3.0), fact(3, score=2.0, marked=False),
+             fact(4, verdict="agree", score=9.0), fact(5, score=8.0, words=200),
+             fact(6, score=7.0, kinds=("omission",)), fact(7, score=2.5)]
+    picked = [f.cluster.id for f in select(facts, 3)]
+    # agree, overlong and omission-only facts are out; visible evidence first, then score
+    assert picked == ["f002", "f007", "f001"]
+    assert [f.cluster.id for f in select(facts, 10)] == ["f002", "f007", "f001", "f003"]
     assert select([], 3) == []
 
 
