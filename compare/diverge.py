@@ -31,6 +31,8 @@ VERDICT_KINDS = frozenset(SIGNAL_KINDS) - {"omission"}
 DISTINCTIVE_Z = 1.96
 # labels whose names can stand in one slot of a sentence for the same place or body
 SLOT_LABELS = frozenset({"GPE", "LOC", "FAC", "ORG"})
+# labels whose names are checked for spelling variants (Sergei / Sergey Lavrov)
+SPELLING_LABELS = frozenset({"PERSON", "GPE", "LOC", "FAC"})
 
 
 @dataclass(frozen=True)
@@ -227,7 +229,7 @@ def naming_signal(groups: dict[str, list[Claim]], context: StoryContext | None =
             )
     # spelling variants of one name not in the gazetteer (Sergei/Sergey Lavrov)
     ents = {o: {e.split(":", 1)[1] for c in cs for e in c.entities
-                if e.split(":", 1)[0] in ("PERSON", "GPE", "LOC", "FAC")} for o, cs in groups.items()}
+                if e.split(":", 1)[0] in SPELLING_LABELS} for o, cs in groups.items()}
     for (oa, ea), (ob, eb) in combinations(ents.items(), 2):
         for x in sorted(ea):
             for y in sorted(eb):

@@ -5,6 +5,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+# spaCy entity labels, by what a stage uses them for
+NAME_LABELS = frozenset({"PERSON", "GPE", "LOC", "FAC", "ORG", "NORP"})  # someone or something named
+PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
+ENTITY_LABELS = NAME_LABELS | {"EVENT"}  # what a claim keeps in ``entities``
+
 
 @dataclass(frozen=True)
 class Span:
