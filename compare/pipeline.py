@@ -20,7 +20,7 @@ from .diverge import assess
 from .embed import Embedder, SentenceTransformerEmbedder
 from .errors import CorpusError
 from .ingest import load_outlets, read_articles
-from .schema import Article, Claim, Cluster, Report
+from .schema import Article, Claim, Cluster, Report, divergence_order
 from .stories import StoryGrouper
 
 log = logging.getLogger("compare")
@@ -146,8 +146,7 @@ class Pipeline:
                 missing=tuple(o for o in story_outlets[sid] if o not in present)
                 if len(present) > 1 else (),
             ))
-        rank = {"diverge": 0, "agree": 1, "single-source": 2}
-        clusters.sort(key=lambda c: (c.story, rank[c.verdict], -c.score, -len(c.outlets), c.id))
+        clusters.sort(key=lambda c: (c.story, *divergence_order(c)))
         timings["diverge"] = time.perf_counter() - t
         log.info("timings: %s", ", ".join(f"{k} {v:.2f} s" for k, v in timings.items()))
 

@@ -11,6 +11,12 @@ PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 ENTITY_LABELS = NAME_LABELS | {"EVENT"}  # what a claim keeps in ``entities``
 
 
+def divergence_order(c: Cluster) -> tuple:
+    """Sort key for facts, most divergent first: diverge, agree, single-source; then score,
+    then more outlets, then id."""
+    return ({"diverge": 0, "agree": 1, "single-source": 2}[c.verdict], -c.score, -len(c.outlets), c.id)
+
+
 @dataclass(frozen=True)
 class Span:
     """A piece of an article's text, by character offsets."""

@@ -100,10 +100,8 @@ def coverage_chart(facts: Sequence, outlets: Sequence[str]) -> dict:
                           "fill": st["fill"], "ink": st["ink"], "symbol": st["symbol"], "state": st["name"],
                           "title": f"{o}: {st['name']}{why} — {f.cluster.id}"})
     cols = [{"x": LABEL_W + j * CELL + CELL / 2, "y": HEAD_H - 8, "text": o} for j, o in enumerate(outlets)]
-    totals = {STATES[k]["name"]: int((m == k).sum()) for k in STATES}
     return {"width": LABEL_W + len(outlets) * CELL + OVERHANG, "height": HEAD_H + len(facts) * ROW + 4,
-            "cells": cells, "rows": rows, "cols": cols, "legend": [STATES[k] for k in (STATED, DIFFERENT, ABSENT)],
-            "totals": totals, "matrix": m}
+            "cells": cells, "rows": rows, "cols": cols, "legend": [STATES[k] for k in (STATED, DIFFERENT, ABSENT)]}
 
 
 def agreement_chart(clusters: Sequence[Cluster], outlets: Sequence[str]) -> dict:

@@ -58,7 +58,6 @@ def build_teach(report: Report, n: int = DEFAULT_ITEMS) -> dict:
                     "terms": {o: t for o, t in sorted(s.terms.items()) if t}}
                    for s in f.signals]
         items.append({"n": i, "fact": f, "questions": questions, "answers": answers,
-                      "outlets": list(f.cluster.outlets), "missing": list(f.cluster.missing)})
+                      "missing": list(f.cluster.missing)})
     outlets = sorted({a.outlet for a in report.articles})
-    return {"report": report, "items": items, "outlets": outlets,
-            "articles": sorted(report.articles, key=lambda a: (a.outlet, a.id))}
+    return {"report": report, "items": items, "outlets": outlets}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..schema import Claim, Cluster, Report, Signal
+from ..schema import Claim, Cluster, Report, Signal, divergence_order
 from .charts import agreement_chart, coverage_chart
 
 KIND_NAMES = {
@@ -116,9 +116,7 @@ def build_facts(report: Report) -> list[Fact]:
 
 def rank(facts: list[Fact]) -> list[Fact]:
     """Most divergent first: diverge before agree, then score, then more outlets, then id."""
-    order = {"diverge": 0, "agree": 1, "single-source": 2}
-    return sorted(facts, key=lambda f: (order[f.cluster.verdict], -f.cluster.score, -len(f.cluster.outlets),
-                                        f.cluster.id))
+    return sorted(facts, key=lambda f: divergence_order(f.cluster))
 
 
 def _overview(report: Report, article_ids: tuple[str, ...], facts: list[Fact]) -> list[dict]:
