@@ -35,7 +35,7 @@ test: $(TEST_STAMP) chromium
 	$(BIN)/python -m pytest -q
 
 lint: $(TEST_STAMP)
-	$(BIN)/ruff check compare tests
+	$(BIN)/ruff check compare tests training benchmarks
 
 evaluate: $(STAMP)
 	$(BIN)/python -m compare evaluate tests/gold/*.toml

@@ -11,21 +11,38 @@ import click
 from .errors import CompareError
 
 
+def _judge(judge: str, judge_model: str | None):
+    from .judge import CrossEncoderJudge, OverlapJudge
+
+    return OverlapJudge() if judge == "overlap" else CrossEncoderJudge(judge_model)
+
+
 def _pipeline(model: str | None, embedder: str, threshold: float | None, linkage: str | None,
-              lexical_weight: float | None = None):
-    from .cluster import ClaimClusterer
+              lexical_weight: float | None = None, judge: str = "model", judge_model: str | None = None):
+    from .cluster import ClaimClusterer, JudgedClusterer
     from .embed import HashingEmbedder, SentenceTransformerEmbedder
-    from .pipeline import DEFAULT_LEXICAL_WEIGHT, DEFAULT_LINKAGE, DEFAULT_THRESHOLD, Pipeline
+    from .pipeline import (
+        DEFAULT_JUDGE_THRESHOLD,
+        DEFAULT_K,
+        DEFAULT_LEXICAL_WEIGHT,
+        DEFAULT_LINKAGE,
+        DEFAULT_THRESHOLD,
+        Pipeline,
+    )
 
     emb = HashingEmbedder() if embedder == "hashing" else SentenceTransformerEmbedder(model)
-    return Pipeline(
-        embedder=emb,
-        clusterer=ClaimClusterer(
-            threshold if threshold is not None else DEFAULT_THRESHOLD,
-            linkage or DEFAULT_LINKAGE,
-            lexical_weight=lexical_weight if lexical_weight is not None else DEFAULT_LEXICAL_WEIGHT,
-        ),
-    )
+    weight = lexical_weight if lexical_weight is not None else DEFAULT_LEXICAL_WEIGHT
+    if judge == "none":
+        clusterer = ClaimClusterer(threshold if threshold is not None else DEFAULT_THRESHOLD,
+                                   linkage or DEFAULT_LINKAGE, lexical_weight=weight)
+    else:
+        if threshold is not None and threshold >= 1:
+            raise click.BadParameter("with a judge, --threshold is 1 - P(same), between 0 and 1",
+                                     param_hint="--threshold")
+        clusterer = JudgedClusterer(_judge(judge, judge_model),
+                                    threshold if threshold is not None else DEFAULT_JUDGE_THRESHOLD,
+                                    k=DEFAULT_K, linkage=linkage or DEFAULT_LINKAGE, lexical_weight=weight)
+    return Pipeline(embedder=emb, clusterer=clusterer)
 
 
 def _setup_logging(verbose: int) -> None:
@@ -41,8 +58,13 @@ model_options = [
     click.option("--embedder", type=click.Choice(["sentence-transformers", "hashing"]),
                  default="sentence-transformers", show_default=True,
                  help="'hashing' runs without a model (fast, lexical only)."),
+    click.option("--judge", type=click.Choice(["model", "overlap", "none"]), default="model", show_default=True,
+                 help="what decides that two claims state one fact: the bundled pair model, a word-overlap "
+                      "stand-in, or none (clustering on embedding and word-overlap distance alone)."),
+    click.option("--judge-model", metavar="PATH", help="a pair-model folder (default: the bundled one)."),
     click.option("--threshold", type=click.FloatRange(0.01, 1.99), default=None,
-                 help="cosine distance under which claims are one fact (default: tuned value)."),
+                 help="distance under which claims are one fact: 1 - P(same) with a judge, the mixed "
+                      "cosine distance without (default: tuned value)."),
     click.option("--linkage", type=click.Choice(["average", "complete", "single"]), default=None,
                  help="agglomerative linkage (default: tuned value)."),
     click.option("--lexical-weight", type=click.FloatRange(0.0, 1.0), default=None,
@@ -76,14 +98,14 @@ def cli():
 @click.option("--outlets", "outlets_file", type=click.Path(dir_okay=False),
               help="extra outlet signatures (TOML, same form as compare/data/outlets.toml).")
 @with_model_options
-def run(paths, out_dir, views, manifest, outlets_file, model, embedder, threshold, linkage, lexical_weight,
-        verbose):
+def run(paths, out_dir, views, manifest, outlets_file, model, embedder, judge, judge_model, threshold, linkage,
+        lexical_weight, verbose):
     """Compare the articles in PATHS (files or folders) and write reports to --out."""
     _setup_logging(verbose)
     from .report import write_reports
 
     try:
-        pipe = _pipeline(model, embedder, threshold, linkage, lexical_weight)
+        pipe = _pipeline(model, embedder, threshold, linkage, lexical_weight, judge, judge_model)
         report = pipe.run(paths, manifest=manifest, outlets_file=outlets_file)
         for w in report.warnings:
             click.echo(f"Warning: {w}", err=True)
@@ -107,14 +129,15 @@ def run(paths, out_dir, views, manifest, outlets_file, model, embedder, threshol
               help="score a grid of linkages, lexical weights and thresholds instead of one setting "
                    "(the grid replaces --threshold, --linkage and --lexical-weight).")
 @with_model_options
-def evaluate(gold, as_json, sweep, model, embedder, threshold, linkage, lexical_weight, verbose):
+def evaluate(gold, as_json, sweep, model, embedder, judge, judge_model, threshold, linkage, lexical_weight,
+             verbose):
     """Score runs against annotated GOLD files (see tests/gold/README.md)."""
     _setup_logging(verbose)
     from .evaluate import load_gold, score, summary_lines, sweep_grid
 
     try:
         golds = [load_gold(g) for g in gold]
-        pipe = _pipeline(model, embedder, threshold, linkage, lexical_weight)
+        pipe = _pipeline(model, embedder, threshold, linkage, lexical_weight, judge, judge_model)
         prepared = [pipe.prepare(g.corpus) for g in golds]
         if sweep:
             rows = sweep_grid(pipe, golds, prepared)
@@ -122,9 +145,11 @@ def evaluate(gold, as_json, sweep, model, embedder, threshold, linkage, lexical_
                 click.echo(json.dumps(rows, indent=2))
             else:
                 for r in rows:
-                    click.echo(f"{r['linkage']:8} weight {r['lexical_weight']:.2f} threshold {r['threshold']:.2f}"
+                    knob = f"k {r['k']}" if "k" in r else f"weight {r['lexical_weight']:.2f}"
+                    click.echo(f"{r['linkage']:8} {knob} threshold {r['threshold']:.2f}"
                                f"  objective {r['objective']:.3f}  mean F1 {r['mean_link_f1']:.3f}"
-                               f"  F1 {r['link_f1']}  verdicts {r['verdict_accuracy']}")
+                               f"  F1 {r['link_f1']}  P {r['link_precision']}  verdicts {r['verdict_accuracy']}"
+                               f"  must-not-link {r['not_linked_violations']}")
             return
         results = [score(pipe.analyse(p), g) for g, p in zip(golds, prepared, strict=True)]
     except CompareError as exc:
@@ -135,6 +160,58 @@ def evaluate(gold, as_json, sweep, model, embedder, threshold, linkage, lexical_
         for r in results:
             for line in summary_lines(r):
                 click.echo(line)
+
+
+@cli.command()
+@click.argument("infile", type=click.File("r", encoding="utf-8"))
+@click.option("--judge", type=click.Choice(["model", "overlap"]), default="model", show_default=True,
+              help="the bundled pair model, or the word-overlap stand-in.")
+@click.option("--judge-model", metavar="PATH", help="a pair-model folder (default: the bundled one).")
+@click.option("--batch", type=click.IntRange(1, 100000), default=2000, show_default=True,
+              help="pairs read and scored at a time.")
+def pairs(infile, judge, judge_model, batch):
+    """Score claim pairs: INFILE holds JSON objects with "a" and "b", one a line ('-' for stdin).
+
+    Writes one JSON object a line to stdout, in input order: "same" (the probability that a
+    and b state the same fact), "nli" (entailment, neutral or contradiction of b given a) and
+    the three NLI probabilities.
+    """
+    from .judge import NLI_LABELS
+
+    try:
+        scorer = _judge(judge, judge_model)
+        rows: list[tuple[str, str]] = []
+        bar = click.progressbar(length=0, label="pairs", file=sys.stderr) if sys.stderr.isatty() else None
+
+        def flush():
+            sc = scorer.score(rows, progress=bar.update if bar else None)
+            for p, nli in zip(sc.same, sc.nli, strict=True):
+                out = {"same": round(float(p), 4), "nli": NLI_LABELS[int(nli.argmax())]}
+                out |= {k: round(float(v), 4) for k, v in zip(NLI_LABELS, nli, strict=True)}
+                click.echo(json.dumps(out))
+            rows.clear()
+
+        for n, line in enumerate(infile, 1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError:
+                raise click.ClickException(
+                    f"line {n}: not JSON; write one {{\"a\": ..., \"b\": ...}} object a line") from None
+            if not isinstance(obj, dict) or not isinstance(obj.get("a"), str) or not isinstance(obj.get("b"), str):
+                raise click.ClickException(f"line {n}: needs string fields \"a\" and \"b\"")
+            rows.append((obj["a"], obj["b"]))
+            if bar:
+                bar.length += 1
+            if len(rows) >= batch:
+                flush()
+        if rows:
+            flush()
+        if bar:
+            bar.render_finish()
+    except CompareError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def main() -> None:

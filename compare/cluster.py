@@ -151,3 +151,115 @@ class ClaimClusterer:
         for lab in labels:
             order.setdefault(lab, len(order))
         return np.array([order[lab] for lab in labels], dtype=int)
+
+
+def candidate_pairs(sim: np.ndarray, articles: Sequence[str], blocked: np.ndarray, k: int) -> list[tuple[int, int]]:
+    """Pairs (i < j) where j is among i's ``k`` most similar claims of j's article, or the other
+    way round; pairs in ``blocked`` (same article, far-apart dates) are never candidates."""
+    arts = np.asarray(articles)
+    out: set[tuple[int, int]] = set()
+    for a in sorted(set(articles)):
+        cols = np.flatnonzero(arts == a)
+        s = np.where(blocked[:, cols], -np.inf, sim[:, cols])
+        top = np.argsort(-s, axis=1, kind="stable")[:, :k]
+        for i in range(len(arts)):
+            for c in top[i]:
+                j = int(cols[c])
+                if np.isfinite(s[i, c]) and i != j:
+                    out.add((min(i, j), max(i, j)))
+    return sorted(out)
+
+
+class JudgedClusterer:
+    """Facts from judged links: candidates from the bi-encoder and word overlap, scored by the
+    pair judge, then average-linkage clustering on 1 - P(same).
+
+    Each claim's ``k`` nearest claims in every other article of its story (by the mix of
+    embedding cosine and story-local TF-IDF that :class:`ClaimClusterer` uses) are candidates;
+    pairs that are no candidate count as P(same) = 0, so a fact only grows through judged
+    links. ``threshold`` is a distance on 1 - P(same): 0.5 joins claims the judge finds more
+    likely the same fact than not, on average over the fact. After ``fit_predict``,
+    ``links_`` maps each judged pair (i, j) to its P(same) and NLI probabilities.
+    """
+
+    def __init__(self, judge=None, threshold: float = 0.5, k: int = 3, linkage: str = "average",
+                 lexical_weight: float = 0.7, same_article_penalty: float = 1e3):
+        self.judge = judge
+        self.threshold = threshold
+        self.k = k
+        self.linkage = linkage
+        self.lexical_weight = lexical_weight
+        self.same_article_penalty = same_article_penalty
+
+    def _judge(self):
+        if self.judge is None:
+            from .judge import CrossEncoderJudge
+
+            self.judge = CrossEncoderJudge()
+        return self.judge
+
+    def fit_predict(
+        self,
+        embeddings: np.ndarray,
+        articles: Sequence[str],
+        stories: Sequence[str] | None = None,
+        tokens: Sequence[Sequence[str]] | None = None,
+        cannot_link: np.ndarray | None = None,
+        texts: Sequence[str] | None = None,
+    ) -> np.ndarray:
+        from sklearn.cluster import AgglomerativeClustering
+
+        if self.linkage not in LINKAGES:
+            raise ValueError(f"linkage must be one of {LINKAGES}, not {self.linkage!r}")
+        if not 0 < self.threshold < 1:
+            raise ValueError("threshold is a distance 1 - P(same) between 0 and 1")
+        if self.k < 1:
+            raise ValueError("k (candidates per claim and article) must be at least 1")
+        n = len(articles)
+        if texts is None or len(texts) != n or embeddings.shape[0] != n:
+            raise ValueError("one text and one embedding per claim are needed")
+        stories = list(stories) if stories is not None else [""] * n
+        labels = np.full(n, -1, dtype=int)
+        self.links_: dict[tuple[int, int], tuple[float, np.ndarray]] = {}
+        groups = [np.array([i for i in range(n) if stories[i] == s]) for s in sorted(set(stories))]
+        # candidates of every story first, so the judge scores them in one batched pass
+        per_story, all_pairs = [], []
+        for idx in groups:
+            if len(idx) < 2:
+                per_story.append((idx, [], None))
+                continue
+            sim = 1.0 - cosine_distances(embeddings[idx])
+            if tokens is not None and self.lexical_weight > 0:
+                lex = lexical_similarity([tokens[i] for i in idx])
+                sim = (1.0 - self.lexical_weight) * sim + self.lexical_weight * lex
+            arts = np.array([articles[i] for i in idx])
+            blocked = arts[:, None] == arts[None, :]
+            if cannot_link is not None:
+                blocked = blocked | cannot_link[np.ix_(idx, idx)]
+            pairs = candidate_pairs(sim, arts, blocked, self.k)
+            per_story.append((idx, pairs, blocked))
+            all_pairs += [(int(idx[i]), int(idx[j])) for i, j in pairs]
+        scores = self._judge().score([(texts[i], texts[j]) for i, j in all_pairs])
+        for (i, j), p, nli in zip(all_pairs, scores.same, scores.nli, strict=True):
+            self.links_[(i, j)] = (float(p), nli)
+        next_label = 0
+        for idx, pairs, blocked in per_story:
+            if not pairs:
+                for i in idx:
+                    labels[i] = next_label
+                    next_label += 1
+                continue
+            d = np.ones((len(idx), len(idx)))
+            for i, j in pairs:
+                d[i, j] = d[j, i] = 1.0 - self.links_[(int(idx[i]), int(idx[j]))][0]
+            np.fill_diagonal(d, 0.0)
+            d = d + self.same_article_penalty * (blocked & ~np.eye(len(idx), dtype=bool))
+            sub = AgglomerativeClustering(n_clusters=None, metric="precomputed", linkage=self.linkage,
+                                          distance_threshold=self.threshold).fit_predict(d)
+            for lab in np.unique(sub):
+                labels[idx[sub == lab]] = next_label
+                next_label += 1
+        order = {}
+        for lab in labels:
+            order.setdefault(lab, len(order))
+        return np.array([order[lab] for lab in labels], dtype=int)

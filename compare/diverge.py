@@ -450,20 +450,38 @@ def omission_signal(present: Sequence[str], story_outlets: Sequence[str]) -> Sig
     )
 
 
+def judged_contradiction_signal(pairs: Sequence[tuple[Claim, Claim, float]]) -> Signal | None:
+    """Two outlets' claims the pair judge reads as contradicting: the likeliest pair, both
+    sentences as evidence."""
+    pairs = [p for p in pairs if p[0].outlet != p[1].outlet]
+    if not pairs:
+        return None
+    a, b, prob = max(pairs, key=lambda p: (p[2], p[0].id, p[1].id))
+    quote = lambda c: " ".join(c.text.split())  # noqa: E731
+    return Signal(
+        "contradiction", tuple(sorted((a.outlet, b.outlet))), {a.outlet: [], b.outlet: []},
+        f"The pair model reads these as contradicting (probability {prob:.2f}): "
+        f"{a.outlet}: \u201c{quote(a)}\u201d / {b.outlet}: \u201c{quote(b)}\u201d.",
+    )
+
+
 def assess(
     claims: Sequence[Claim], story_outlets: Sequence[str], context: StoryContext | None = None,
+    contradictions: Sequence[tuple[Claim, Claim, float]] = (),
 ) -> tuple[str, tuple[Signal, ...], float]:
     """Verdict, signals and divergence score for one cluster.
 
     ``context`` (see :func:`compare.context.story_context`) adds what the whole story tells:
     declared aliases for naming, each outlet's distinctive words for wording.
+    ``contradictions`` are claim pairs the pair judge read as contradicting, with the
+    probability; the denial detector is the other source of that signal.
     """
     groups = by_outlet(claims)
     if len(groups) < 2:
         return "single-source", (), 0.0
     signals = [
         s for s in (
-            contradiction_signal(groups),
+            contradiction_signal(groups) or judged_contradiction_signal(contradictions),
             number_signal(groups),
             date_signal(groups),
             wording_signal(groups, context),

@@ -298,31 +298,54 @@ SWEEP_LEXICAL_WEIGHTS = (0.0, 0.25, 0.5, 0.6, 0.7, 0.8)
 SWEEP_THRESHOLDS = (0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8)
 
 
-def sweep_grid(pipe, golds: Sequence[Gold], prepared: Sequence) -> list[dict]:
-    """Link F1 and verdict accuracy per gold over a grid of clustering settings.
+SWEEP_JUDGE_THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+SWEEP_JUDGE_K = (2, 3, 5)
+SWEEP_JUDGE_LINKAGES = ("average", "complete", "single")
 
-    ``prepared`` holds one :class:`~compare.pipeline.Prepared` per gold, so the models run once.
-    ``objective`` is the mean of mean link F1 and mean verdict accuracy: the defaults are the
-    setting where it is highest.
-    """
-    from .cluster import ClaimClusterer
 
-    rows = []
-    original = pipe.clusterer
+def _settings(clusterer):
+    """The grid of clusterers a sweep scores: judged clustering when the pipeline has a judge."""
+    from .cluster import ClaimClusterer, JudgedClusterer
+    from .judge import MemoJudge
+
+    if isinstance(clusterer, JudgedClusterer):
+        judge = MemoJudge(clusterer._judge())
+        for link in SWEEP_JUDGE_LINKAGES:
+            for k in SWEEP_JUDGE_K:
+                for th in SWEEP_JUDGE_THRESHOLDS:
+                    yield {"linkage": link, "k": k, "threshold": th}, JudgedClusterer(
+                        judge, th, k=k, linkage=link, lexical_weight=clusterer.lexical_weight)
+        return
     for link in SWEEP_LINKAGES:
         for w in SWEEP_LEXICAL_WEIGHTS:
             for th in SWEEP_THRESHOLDS:
-                pipe.clusterer = ClaimClusterer(th, link, lexical_weight=w)
-                try:
-                    res = [score(pipe.analyse(p), g) for g, p in zip(golds, prepared, strict=True)]
-                finally:
-                    pipe.clusterer = original
-                res = [r for r in res if "links" in r]
-                f1 = [r["links"]["f1"] for r in res]
-                va = [r["verdict_accuracy"] for r in res]
-                mean_f1, mean_va = sum(f1) / max(len(f1), 1), sum(va) / max(len(va), 1)
-                rows.append({"linkage": link, "lexical_weight": w, "threshold": th,
-                             "link_f1": f1, "mean_link_f1": round(mean_f1, 3),
-                             "verdict_accuracy": va, "mean_verdict_accuracy": round(mean_va, 3),
-                             "objective": round((mean_f1 + mean_va) / 2, 3)})
+                yield {"linkage": link, "lexical_weight": w, "threshold": th}, ClaimClusterer(
+                    th, link, lexical_weight=w)
+
+
+def sweep_grid(pipe, golds: Sequence[Gold], prepared: Sequence) -> list[dict]:
+    """Link F1 and verdict accuracy per gold over a grid of clustering settings.
+
+    ``prepared`` holds one :class:`~compare.pipeline.Prepared` per gold, so the models run once
+    (and the judge scores each pair once). ``objective`` is the mean of mean link F1 and mean
+    verdict accuracy: the defaults are the setting where it is highest.
+    """
+    rows = []
+    original = pipe.clusterer
+    for setting, clusterer in _settings(original):
+        pipe.clusterer = clusterer
+        try:
+            res = [score(pipe.analyse(p), g) for g, p in zip(golds, prepared, strict=True)]
+        finally:
+            pipe.clusterer = original
+        res = [r for r in res if "links" in r]
+        f1 = [r["links"]["f1"] for r in res]
+        prec = [r["links"]["precision"] for r in res]
+        va = [r["verdict_accuracy"] for r in res]
+        mnl = sum(r.get("not_linked_violations", 0) for r in res)
+        mean_f1, mean_va = sum(f1) / max(len(f1), 1), sum(va) / max(len(va), 1)
+        rows.append(setting | {"link_f1": f1, "link_precision": prec, "mean_link_f1": round(mean_f1, 3),
+                               "verdict_accuracy": va, "mean_verdict_accuracy": round(mean_va, 3),
+                               "not_linked_violations": mnl,
+                               "objective": round((mean_f1 + mean_va) / 2, 3)})
     return rows

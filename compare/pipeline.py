@@ -14,18 +14,23 @@ from pathlib import Path
 import numpy as np
 
 from .claims import ClaimExtractor
-from .cluster import ClaimClusterer, cosine_distances, far_apart_dates
+from .cluster import ClaimClusterer, JudgedClusterer, cosine_distances, far_apart_dates
 from .context import story_context
 from .diverge import assess
 from .embed import Embedder, SentenceTransformerEmbedder
 from .errors import CorpusError
 from .ingest import load_outlets, read_articles
-from .schema import Article, Claim, Cluster, Report, divergence_order
+from .judge import NLI_LABELS
+from .schema import Article, Claim, Cluster, Link, Report, divergence_order
 from .stories import StoryGrouper
 
 log = logging.getLogger("compare")
 
 # Chosen on the annotated gold in tests/gold/ with `compare evaluate --sweep` (see README).
+DEFAULT_JUDGE_THRESHOLD = 0.5
+DEFAULT_K = 3
+DEFAULT_CONTRADICTION = 0.8
+# the judge-less clustering (--judge none)
 DEFAULT_THRESHOLD = 0.75
 DEFAULT_LEXICAL_WEIGHT = 0.7
 DEFAULT_LINKAGE = "average"
@@ -56,13 +61,15 @@ class Pipeline:
         self,
         embedder: Embedder | None = None,
         extractor: ClaimExtractor | None = None,
-        clusterer: ClaimClusterer | None = None,
+        clusterer: ClaimClusterer | JudgedClusterer | None = None,
         grouper: StoryGrouper | None = None,
+        contradiction: float = DEFAULT_CONTRADICTION,
     ):
         self.embedder = embedder if embedder is not None else SentenceTransformerEmbedder()
         self.extractor = extractor if extractor is not None else ClaimExtractor()
-        self.clusterer = clusterer if clusterer is not None else ClaimClusterer(
-            DEFAULT_THRESHOLD, DEFAULT_LINKAGE, lexical_weight=DEFAULT_LEXICAL_WEIGHT)
+        self.clusterer = clusterer if clusterer is not None else JudgedClusterer(
+            threshold=DEFAULT_JUDGE_THRESHOLD, k=DEFAULT_K, lexical_weight=DEFAULT_LEXICAL_WEIGHT)
+        self.contradiction = contradiction
         self.grouper = grouper if grouper is not None else StoryGrouper(DEFAULT_STORY_THRESHOLD)
 
     def prepare(
@@ -113,9 +120,14 @@ class Pipeline:
         timings["stories"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        labels = self.clusterer.fit_predict(
-            emb, [c.article for c in claims], [story_of[c.article] for c in claims],
-            [claim_tokens(c) for c in claims], far_apart_dates([c.dates for c in claims]))
+        args = (emb, [c.article for c in claims], [story_of[c.article] for c in claims],
+                [claim_tokens(c) for c in claims], far_apart_dates([c.dates for c in claims]))
+        judged = isinstance(self.clusterer, JudgedClusterer)
+        if judged:
+            labels = self.clusterer.fit_predict(*args, texts=[" ".join(c.text.split()) for c in claims])
+        else:
+            labels = self.clusterer.fit_predict(*args)
+        links_ = getattr(self.clusterer, "links_", {}) if judged else {}
         timings["cluster"] = time.perf_counter() - t
 
         t = time.perf_counter()
@@ -128,7 +140,17 @@ class Pipeline:
             idx = np.flatnonzero(labels == lab)
             members = [claims[i] for i in idx]
             sid = story_of[members[0].article]
-            verdict, signals, score = assess(members, story_outlets[sid], contexts[sid])
+            links = []
+            for x, i in enumerate(idx):
+                for j in idx[x + 1:]:
+                    if (int(i), int(j)) in links_:
+                        p, nli = links_[(int(i), int(j))]
+                        links.append(Link(claims[i].id, claims[j].id, p, NLI_LABELS[int(np.argmax(nli))],
+                                          float(nli[2])))
+            contradicting = [(claims[i], claims[j], links_[(int(i), int(j))][1][2])
+                             for x, i in enumerate(idx) for j in idx[x + 1:]
+                             if (int(i), int(j)) in links_ and links_[(int(i), int(j))][1][2] >= self.contradiction]
+            verdict, signals, score = assess(members, story_outlets[sid], contexts[sid], contradicting)
             present = sorted({c.outlet for c in members})
             cohesion = 1.0
             if len(idx) > 1:
@@ -145,6 +167,8 @@ class Pipeline:
                 cohesion=cohesion,
                 missing=tuple(o for o in story_outlets[sid] if o not in present)
                 if len(present) > 1 else (),
+                confidence=float(np.mean([k.same for k in links])) if links else None,
+                links=tuple(links),
             ))
         clusters.sort(key=lambda c: (c.story, *divergence_order(c)))
         timings["diverge"] = time.perf_counter() - t
@@ -155,14 +179,16 @@ class Pipeline:
             claims=tuple(claims),
             clusters=tuple(clusters),
             stories=tuple(stories),
-            model=self.embedder.describe() | {"spacy": self.extractor.model},
+            model=self.embedder.describe() | {"spacy": self.extractor.model}
+            | ({"judge": self.clusterer._judge().describe()} if judged else {}),
             params={
                 "threshold": self.clusterer.threshold,
                 "linkage": self.clusterer.linkage,
                 "same_article_penalty": self.clusterer.same_article_penalty,
                 "lexical_weight": self.clusterer.lexical_weight,
                 "story_threshold": self.grouper.threshold,
-            },
+            } | ({"candidates_per_article": self.clusterer.k, "contradiction": self.contradiction}
+                 if judged else {}),
             timings={k: round(v, 3) for k, v in timings.items()},
             warnings=tuple(prep.warnings),
         )

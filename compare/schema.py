@@ -97,6 +97,18 @@ class Signal:
 
 
 @dataclass(frozen=True)
+class Link:
+    """Two claims of one fact as the pair judge read them: ``same`` is its calibrated
+    probability that both state the same fact, ``nli`` its reading of ``a`` against ``b``."""
+
+    a: str
+    b: str
+    same: float
+    nli: str
+    contradiction: float
+
+
+@dataclass(frozen=True)
 class Cluster:
     """One fact as one or more outlets tell it."""
 
@@ -109,6 +121,8 @@ class Cluster:
     score: float = 0.0
     cohesion: float = 1.0
     missing: tuple[str, ...] = ()
+    confidence: float | None = None  # mean judged P(same) over the fact's linked pairs
+    links: tuple[Link, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -194,6 +208,9 @@ def _cluster_dict(c: Cluster) -> dict[str, Any]:
         "verdict": c.verdict,
         "score": round(c.score, 4),
         "cohesion": round(c.cohesion, 4),
+        "confidence": None if c.confidence is None else round(c.confidence, 3),
+        "links": [{"a": k.a, "b": k.b, "same": round(k.same, 3), "nli": k.nli,
+                   "contradiction": round(k.contradiction, 3)} for k in c.links],
         "missing": list(c.missing),
         "signals": [
             {"kind": s.kind, "outlets": list(s.outlets), "terms": s.terms, "detail": s.detail}

@@ -6,7 +6,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from compare.claims import ClaimExtractor, load_spacy  # noqa: E402
+from compare.cluster import JudgedClusterer  # noqa: E402
 from compare.embed import HashingEmbedder  # noqa: E402
+from compare.judge import OverlapJudge  # noqa: E402
 from compare.pipeline import Pipeline  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -25,8 +27,8 @@ def extractor(nlp):
 
 @pytest.fixture()
 def fast_pipeline(extractor):
-    """The real pipeline with the model-free embedder: seconds, not minutes."""
-    return Pipeline(embedder=HashingEmbedder(), extractor=extractor)
+    """The real pipeline with the model-free embedder and judge: seconds, not minutes."""
+    return Pipeline(embedder=HashingEmbedder(), extractor=extractor, clusterer=JudgedClusterer(OverlapJudge()))
 
 
 @pytest.fixture()

@@ -1,5 +1,6 @@
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from compare.cli import cli
@@ -14,7 +15,7 @@ def invoke(*args):
 def test_run_writes_reports(corpus, tmp_path):
     folder = corpus({"wire.txt": WIRE, "paper.txt": PAPER})
     out = tmp_path / "out"
-    res = invoke("run", str(folder), "--out", str(out), "--embedder", "hashing")
+    res = invoke("run", str(folder), "--out", str(out), "--embedder", "hashing", "--judge", "overlap")
     assert res.exit_code == 0, res.output
     assert res.stdout.splitlines()[0].startswith("2 articles, ")
     assert "Warning: " in res.stderr and "gives no year" in res.stderr  # the WIRE dateline
@@ -27,7 +28,7 @@ def test_run_writes_reports(corpus, tmp_path):
 def test_run_view_all_writes_every_view(corpus, tmp_path):
     folder = corpus({"wire.txt": WIRE, "paper.txt": PAPER})
     out = tmp_path / "out"
-    res = invoke("run", str(folder), "--out", str(out), "--embedder", "hashing", "--view", "all")
+    res = invoke("run", str(folder), "--out", str(out), "--embedder", "hashing", "--judge", "overlap", "--view", "all")
     assert res.exit_code == 0, res.output
     names = sorted(["report.html", "report.json", "report.md", "facts.csv", "teach.html", "teach.md",
                     "factcheck.html", "factcheck.md"])
@@ -38,14 +39,14 @@ def test_run_view_all_writes_every_view(corpus, tmp_path):
 def test_run_views_can_be_combined(corpus, tmp_path):
     folder = corpus({"wire.txt": WIRE, "paper.txt": PAPER})
     out = tmp_path / "out"
-    res = invoke("run", str(folder), "--out", str(out), "--embedder", "hashing", "--view", "teach",
+    res = invoke("run", str(folder), "--out", str(out), "--embedder", "hashing", "--judge", "overlap", "--view", "teach",
                  "--view", "factcheck")
     assert res.exit_code == 0, res.output
     assert sorted(p.name for p in out.iterdir()) == ["factcheck.html", "factcheck.md", "teach.html", "teach.md"]
 
 
 def test_run_unknown_view_is_refused(corpus, tmp_path):
-    res = invoke("run", str(corpus({"wire.txt": WIRE})), "--view", "slides", "--embedder", "hashing")
+    res = invoke("run", str(corpus({"wire.txt": WIRE})), "--view", "slides", "--embedder", "hashing", "--judge", "overlap")
     assert res.exit_code == 2 and "Invalid value for '--view': 'slides' is not one of" in res.output
 
 
@@ -57,14 +58,14 @@ def test_cli_views_match_the_library():
 
 
 def test_missing_path_is_one_line_error(tmp_path):
-    res = invoke("run", str(tmp_path / "nope"), "--out", str(tmp_path / "o"), "--embedder", "hashing")
+    res = invoke("run", str(tmp_path / "nope"), "--out", str(tmp_path / "o"), "--embedder", "hashing", "--judge", "overlap")
     assert res.exit_code == 1
     assert res.output == f"Error: {tmp_path / 'nope'}: no such file or folder; check the path\n"
     assert not (tmp_path / "o").exists()
 
 
 def test_empty_folder_is_one_line_error(tmp_path):
-    res = invoke("run", str(tmp_path), "--embedder", "hashing")
+    res = invoke("run", str(tmp_path), "--embedder", "hashing", "--judge", "overlap")
     assert res.exit_code == 1 and res.output.count("\n") == 1
     assert "no article files" in res.output
 
@@ -72,7 +73,7 @@ def test_empty_folder_is_one_line_error(tmp_path):
 def test_single_outlet_is_refused_without_writing(corpus, tmp_path):
     folder = corpus({"a.txt": WIRE, "b.txt": WIRE.replace("Sunday", "Monday")})
     out = tmp_path / "out"
-    res = invoke("run", str(folder), "--out", str(out), "--embedder", "hashing")
+    res = invoke("run", str(folder), "--out", str(out), "--embedder", "hashing", "--judge", "overlap")
     assert res.exit_code == 1
     assert "come from one outlet (TASS)" in res.output and res.output.count("\n") == 1
     assert not out.exists()
@@ -80,7 +81,7 @@ def test_single_outlet_is_refused_without_writing(corpus, tmp_path):
 
 def test_binary_input_is_refused(tmp_path):
     (tmp_path / "x.txt").write_bytes(b"\x00\xff\x00")
-    res = invoke("run", str(tmp_path / "x.txt"), "--embedder", "hashing")
+    res = invoke("run", str(tmp_path / "x.txt"), "--embedder", "hashing", "--judge", "overlap")
     assert res.exit_code == 1 and "not a text file" in res.output
     assert "Traceback" not in res.output
 
@@ -95,7 +96,7 @@ def test_evaluate_prints_scores(tmp_path, corpus):
         '          { file = "paper.txt", quote = "Shelling broke out near Kaldun" }]\n'
         '[[non_claim]]\nfile = "wire.txt"\nquote = "This is all propaganda"\nreason = "reader comment"\n'
     )
-    res = invoke("evaluate", str(gold), "--embedder", "hashing", "--json")
+    res = invoke("evaluate", str(gold), "--embedder", "hashing", "--judge", "overlap", "--json")
     assert res.exit_code == 0, res.output
     result = json.loads(res.output)[0]
     assert result["non_claims_leaked"] == [] and result["lost_words"] == 0
@@ -105,7 +106,7 @@ def test_evaluate_prints_scores(tmp_path, corpus):
 def test_evaluate_bad_gold_is_one_line_error(tmp_path):
     gold = tmp_path / "g.toml"
     gold.write_text('corpus = "."\n[[fact]]\nid = "x"\nverdict = "maybe"\n')
-    res = invoke("evaluate", str(gold), "--embedder", "hashing")
+    res = invoke("evaluate", str(gold), "--embedder", "hashing", "--judge", "overlap")
     assert res.exit_code == 1
     assert res.output.startswith("Error: ") and "verdict must be" in res.output
 
@@ -122,7 +123,36 @@ def test_same_input_same_bytes_whatever_the_hash_seed(corpus, tmp_path):
         out = tmp_path / f"out{seed}"
         env = os.environ | {"PYTHONHASHSEED": seed}
         subprocess.run([sys.executable, "-m", "compare", "run", str(folder), "--out", str(out),
-                        "--embedder", "hashing", "--view", "all"], check=True, env=env, capture_output=True)
+                        "--embedder", "hashing", "--judge", "overlap", "--view", "all"], check=True, env=env, capture_output=True)
         outs.append({p.name: p.read_bytes() for p in sorted(out.iterdir())})
     assert outs[0].keys() == outs[1].keys() and len(outs[0]) == 8
     assert outs[0] == outs[1]
+
+
+def test_pairs_scores_each_line_in_input_order(tmp_path):
+    import json
+
+    f = tmp_path / "in.jsonl"
+    f.write_text('{"a": "Dornish artillery shelled Halmberg on Sunday", "b": "Dornish artillery shelled Halmberg on Sunday night"}\n'
+                 '\n'
+                 '{"a": "Dornish artillery shelled Halmberg", "b": "The bridge in Kaldor reopened"}\n', encoding="utf-8")
+    res = invoke("pairs", str(f), "--judge", "overlap", "--batch", "1")
+    assert res.exit_code == 0, res.output
+    rows = [json.loads(line) for line in res.output.splitlines()]
+    assert len(rows) == 2
+    assert set(rows[0]) == {"same", "nli", "entailment", "neutral", "contradiction"}
+    assert rows[0]["same"] > 0.5 > rows[1]["same"]
+    assert rows[1]["nli"] == "neutral"
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ("not json", "Error: line 1: not JSON"),
+    ('{"a": "x"}', 'Error: line 1: needs string fields "a" and "b"'),
+])
+def test_pairs_bad_line_is_one_line_error(tmp_path, line, message):
+    f = tmp_path / "in.jsonl"
+    f.write_text(line + "\n", encoding="utf-8")
+    res = invoke("pairs", str(f), "--judge", "overlap")
+    assert res.exit_code == 1
+    assert res.output.strip().splitlines()[-1].startswith(message)
+    assert "Traceback" not in res.output

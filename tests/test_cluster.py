@@ -108,3 +108,72 @@ def test_same_article_and_cannot_link_pairs_never_share_a_cluster():
     far[1, 2] = far[2, 1] = True
     labels = ClaimClusterer(threshold=0.5).fit_predict(x, arts, cannot_link=far)
     assert labels[1] != labels[2] and labels[0] != labels[5]
+
+
+def test_candidate_pairs_take_the_k_nearest_per_other_article_and_skip_blocked():
+    from compare.cluster import candidate_pairs
+
+    sim = np.array([
+        [1.0, 0.0, 0.9, 0.8, 0.1],
+        [0.0, 1.0, 0.2, 0.3, 0.7],
+        [0.9, 0.2, 1.0, 0.0, 0.0],
+        [0.8, 0.3, 0.0, 1.0, 0.0],
+        [0.1, 0.7, 0.0, 0.0, 1.0],
+    ])
+    arts = ["a", "a", "b", "b", "c"]
+    blocked = np.equal.outer(np.array(arts), np.array(arts))
+    blocked[0, 4] = blocked[4, 0] = True  # e.g. dates far apart
+    pairs = candidate_pairs(sim, arts, blocked, k=1)
+    assert (0, 2) in pairs and (1, 4) in pairs
+    assert (0, 4) not in pairs and all(arts[i] != arts[j] for i, j in pairs)
+    assert set(candidate_pairs(sim, arts, blocked, k=1)) <= set(candidate_pairs(sim, arts, blocked, k=2))
+
+
+class TableJudge:
+    """P(same) read from a table of text pairs; everything else 0.05."""
+
+    def __init__(self, table):
+        self.table = {frozenset(k): v for k, v in table.items()}
+        self.calls = 0
+
+    def score(self, pairs, progress=None):
+        from compare.judge import PairScores
+
+        self.calls += 1
+        same = np.array([self.table.get(frozenset(p), 0.05) for p in pairs])
+        nli = np.tile([0.1, 0.8, 0.1], (len(pairs), 1))
+        return PairScores(same, nli)
+
+    def describe(self):
+        return {"name": "table"}
+
+
+def test_judged_clusterer_links_only_what_the_judge_accepts():
+    from compare.cluster import JudgedClusterer
+
+    texts = ["dam seized", "dam captured", "dam taken", "bridge opened", "bridge inaugurated"]
+    arts = ["x", "y", "z", "x", "y"]
+    emb = np.eye(5) + 0.5  # every pair looks alike to the embedding
+    judge = TableJudge({("dam seized", "dam captured"): 0.9, ("dam seized", "dam taken"): 0.8,
+                        ("dam captured", "dam taken"): 0.85, ("bridge opened", "bridge inaugurated"): 0.3})
+    cl = JudgedClusterer(judge, threshold=0.5, k=5)
+    labels = cl.fit_predict(emb, arts, texts=texts)
+    assert labels[0] == labels[1] == labels[2]
+    assert labels[3] != labels[4]  # judged unlikely: stays apart
+    assert judge.calls == 1  # every story's candidates in one pass
+    assert cl.links_[(0, 1)][0] == pytest.approx(0.9)
+    assert all(arts[i] != arts[j] for i, j in cl.links_)
+
+
+def test_judged_clusterer_keeps_same_article_and_cannot_link_apart():
+    from compare.cluster import JudgedClusterer
+
+    texts = ["a", "b", "c"]
+    judge = TableJudge({("a", "b"): 0.99, ("a", "c"): 0.99, ("b", "c"): 0.99})
+    cannot = np.zeros((3, 3), dtype=bool)
+    cannot[0, 2] = cannot[2, 0] = True
+    labels = JudgedClusterer(judge, threshold=0.9, k=3, linkage="single").fit_predict(
+        np.ones((3, 4)), ["p", "p", "q"], texts=texts, cannot_link=cannot)
+    assert labels[0] != labels[1]  # same article
+    assert labels[0] != labels[2]  # cannot-link
+    assert labels[1] == labels[2]

@@ -3,6 +3,7 @@ import pytest
 from compare.context import declared_aliases, log_odds_z, story_context
 from compare.diverge import assess
 from compare.ingest import load_outlets, load_rules, parse_article
+from compare.schema import Claim
 
 
 @pytest.fixture()
@@ -261,3 +262,16 @@ def test_one_name_compares_whole_words():
 
     assert _one_name("St. Brigid's Hospital", "St Brigid's")
     assert not _one_name("Niger", "Nigeria")
+
+
+def test_judged_contradiction_becomes_a_signal_with_both_sentences():
+    a = Claim("a1", "a", "Alpha News", "The ministers signed the treaty on Friday.", 0, 10)
+    b = Claim("b1", "b", "Beta Daily", "No treaty was signed on Friday.", 0, 10)
+    verdict, signals, _ = assess([a, b], ["Alpha News", "Beta Daily"], contradictions=[(a, b, 0.93)])
+    sig = next(s for s in signals if s.kind == "contradiction")
+    assert verdict == "diverge"
+    assert sig.outlets == ("Alpha News", "Beta Daily")
+    assert "signed the treaty" in sig.detail and "No treaty was signed" in sig.detail and "0.93" in sig.detail
+    # without the judge's reading the same pair is no contradiction
+    _, plain, _ = assess([a, b], ["Alpha News", "Beta Daily"])
+    assert all(s.kind != "contradiction" for s in plain)

@@ -93,15 +93,31 @@ def test_real_model_on_the_written_stories(name, min_f1, min_verdicts, extractor
     assert result["false_number_conflicts"] == 0 and result["lost_words"] == 0
 
 
-def test_sweep_scores_every_setting_of_the_grid(prepared, fast_pipeline):
-    from compare.evaluate import SWEEP_LEXICAL_WEIGHTS, SWEEP_LINKAGES, SWEEP_THRESHOLDS, sweep_grid
+@pytest.mark.parametrize("judged", [True, False])
+def test_sweep_scores_every_setting_of_the_grid(prepared, fast_pipeline, judged):
+    from compare.cluster import ClaimClusterer
+    from compare.evaluate import (
+        SWEEP_JUDGE_K,
+        SWEEP_JUDGE_LINKAGES,
+        SWEEP_JUDGE_THRESHOLDS,
+        SWEEP_LEXICAL_WEIGHTS,
+        SWEEP_LINKAGES,
+        SWEEP_THRESHOLDS,
+        sweep_grid,
+    )
     from compare.pipeline import Prepared
 
     report, gold = prepared
     prep = Prepared(list(report.articles), list(report.claims),
                     fast_pipeline.embedder.encode([c.text for c in report.claims]))
+    if not judged:
+        fast_pipeline.clusterer = ClaimClusterer()
     rows = sweep_grid(fast_pipeline, [gold], [prep])
-    assert len(rows) == len(SWEEP_LINKAGES) * len(SWEEP_LEXICAL_WEIGHTS) * len(SWEEP_THRESHOLDS)
+    if judged:
+        assert len(rows) == len(SWEEP_JUDGE_LINKAGES) * len(SWEEP_JUDGE_K) * len(SWEEP_JUDGE_THRESHOLDS)
+        assert all(r["not_linked_violations"] >= 0 and "k" in r for r in rows)
+    else:
+        assert len(rows) == len(SWEEP_LINKAGES) * len(SWEEP_LEXICAL_WEIGHTS) * len(SWEEP_THRESHOLDS)
     for r in rows:
         assert r["objective"] == pytest.approx((r["mean_link_f1"] + r["mean_verdict_accuracy"]) / 2, abs=1e-3)
         assert 0 <= r["link_f1"][0] <= 1

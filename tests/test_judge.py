@@ -1,0 +1,72 @@
+import os
+
+import numpy as np
+import pytest
+
+from compare.judge import NLI_LABELS, CrossEncoderJudge, MemoJudge, OverlapJudge, PairScores
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def test_overlap_judge_orders_by_shared_words():
+    sc = OverlapJudge().score([
+        ("Dornish artillery shelled Halmberg on Sunday night", "Dornish artillery shelled Halmberg on Sunday"),
+        ("Dornish artillery shelled Halmberg on Sunday night", "The minister opened a new bridge in Kaldor"),
+    ])
+    assert sc.same.shape == (2,) and sc.nli.shape == (2, 3)
+    assert sc.same[0] > 0.5 > sc.same[1]
+    np.testing.assert_allclose(sc.nli.sum(1), 1.0)
+
+
+def test_overlap_judge_reads_one_sided_negation_as_contradiction():
+    sc = OverlapJudge().score([("The ministers signed the border treaty in Kaldor",
+                                "The ministers did not sign the border treaty in Kaldor")])
+    assert NLI_LABELS[int(sc.nli[0].argmax())] == "contradiction"
+
+
+class Counting:
+    def __init__(self):
+        self.seen = []
+
+    def score(self, pairs, progress=None):
+        self.seen.extend(pairs)
+        return PairScores(np.array([len(a) / 100 for a, _ in pairs]), np.tile([0.2, 0.5, 0.3], (len(pairs), 1)))
+
+    def describe(self):
+        return {"name": "counting"}
+
+
+def test_memo_judge_scores_each_pair_once_and_keeps_input_order():
+    inner = Counting()
+    memo = MemoJudge(inner)
+    first = memo.score([("aa", "b"), ("a", "b")])
+    again = memo.score([("a", "b"), ("aa", "b"), ("aaa", "b")])
+    assert sorted(inner.seen) == [("a", "b"), ("aa", "b"), ("aaa", "b")]
+    np.testing.assert_allclose(first.same, [0.02, 0.01])
+    np.testing.assert_allclose(again.same, [0.01, 0.02, 0.03])
+
+
+def test_missing_pair_model_is_a_clear_error(tmp_path):
+    from compare.errors import ModelError
+
+    with pytest.raises(ModelError, match="--judge-model"):
+        CrossEncoderJudge(tmp_path).score([("a", "b")])
+
+
+@pytest.mark.slow
+def test_shipped_judge_tells_same_fact_from_same_topic():
+    judge = CrossEncoderJudge()
+    sc = judge.score([
+        ("Renewed clashes between Azerbaijan and Armenia erupted on September 27, 2020.",
+         "On September 27, 2020, Azerbaijani armed forces launched an attack along the contact line."),
+        ("Renewed clashes between Azerbaijan and Armenia erupted on September 27, 2020.",
+         "The foreign ministers of Armenia and Azerbaijan held talks in Moscow on Friday."),
+        ("The ministers signed the treaty in Moscow on Friday.",
+         "The ministers did not sign any treaty in Moscow on Friday."),
+    ])
+    assert sc.same[0] > 0.5 > sc.same[1]
+    assert NLI_LABELS[int(sc.nli[2].argmax())] == "contradiction"
+    # same input, same scores: batches are formed by length, then put back in order
+    again = judge.score([("The ministers signed the treaty in Moscow on Friday.",
+                          "The ministers did not sign any treaty in Moscow on Friday.")])
+    np.testing.assert_allclose(again.same[0], sc.same[2], atol=1e-9)
