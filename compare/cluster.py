@@ -170,26 +170,73 @@ def candidate_pairs(sim: np.ndarray, articles: Sequence[str], blocked: np.ndarra
     return sorted(out)
 
 
+LINK_FEATURES = ("judge_logit", "entailment", "contradiction", "cosine", "overlap", "shared_date",
+                 "date_mismatch", "shared_number")
+
+
+def link_features(same: float, nli: np.ndarray, cosine: float, overlap: float,
+                  tokens_a: Sequence[str], tokens_b: Sequence[str]) -> list[float]:
+    """What the stacked link model reads for one judged pair (LINK_FEATURES order): the pair
+    model's logit and NLI, the bi-encoder cosine, the story-local word overlap, and whether
+    the claims share a date, give dates that differ, or share a number."""
+    p = min(max(same, 1e-6), 1 - 1e-6)
+    da = {t for t in tokens_a if t.startswith("date:")}
+    db = {t for t in tokens_b if t.startswith("date:")}
+    na = {t for t in tokens_a if t.startswith("number:")}
+    nb = {t for t in tokens_b if t.startswith("number:")}
+    return [float(np.log(p / (1 - p))), float(nli[0]), float(nli[2]), float(cosine), float(overlap),
+            float(bool(da & db)), float(bool(da and db and not da & db)), float(bool(na & nb))]
+
+
+class StackedLinkModel:
+    """Logistic regression over LINK_FEATURES, fitted on the tuning golds' candidate pairs by
+    ``training/stack.py``; its probability is the link confidence the report shows."""
+
+    def __init__(self, mean: Sequence[float], scale: Sequence[float], coef: Sequence[float], intercept: float):
+        self.mean, self.scale = np.asarray(mean, float), np.asarray(scale, float)
+        self.coef, self.intercept = np.asarray(coef, float), float(intercept)
+
+    @classmethod
+    def load(cls, path) -> StackedLinkModel | None:
+        import json
+        from pathlib import Path
+
+        path = Path(path)
+        if not path.is_file():
+            return None
+        d = json.loads(path.read_text(encoding="utf-8"))
+        if tuple(d["features"]) != LINK_FEATURES:
+            raise ValueError(f"{path}: features {d['features']} are not {list(LINK_FEATURES)}; refit it")
+        return cls(d["mean"], d["scale"], d["coef"], d["intercept"])
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        z = ((np.asarray(x, float) - self.mean) / self.scale) @ self.coef + self.intercept
+        return 1.0 / (1.0 + np.exp(-z))
+
+
 class JudgedClusterer:
     """Facts from judged links: candidates from the bi-encoder and word overlap, scored by the
-    pair judge, then average-linkage clustering on 1 - P(same).
+    pair judge, then agglomerative clustering on 1 - P(same).
 
     Each claim's ``k`` nearest claims in every other article of its story (by the mix of
     embedding cosine and story-local TF-IDF that :class:`ClaimClusterer` uses) are candidates;
     pairs that are no candidate count as P(same) = 0, so a fact only grows through judged
-    links. ``threshold`` is a distance on 1 - P(same): 0.5 joins claims the judge finds more
-    likely the same fact than not, on average over the fact. After ``fit_predict``,
-    ``links_`` maps each judged pair (i, j) to its P(same) and NLI probabilities.
+    links. With a ``stack`` (:class:`StackedLinkModel`), P(same) is the stacked model's
+    reading of the judge's outputs and the pair's structure; without, the judge's own.
+    ``threshold`` is a distance on 1 - P(same). After ``fit_predict``, ``links_`` maps each
+    judged pair (i, j) to its P(same) and NLI probabilities, and ``features_`` to what the
+    stack read.
     """
 
     def __init__(self, judge=None, threshold: float = 0.5, k: int = 3, linkage: str = "average",
-                 lexical_weight: float = 0.7, same_article_penalty: float = 1e3):
+                 lexical_weight: float = 0.7, same_article_penalty: float = 1e3, stack="bundled"):
         self.judge = judge
         self.threshold = threshold
         self.k = k
         self.linkage = linkage
         self.lexical_weight = lexical_weight
         self.same_article_penalty = same_article_penalty
+        self.stack = stack
 
     def _judge(self):
         if self.judge is None:
@@ -197,6 +244,17 @@ class JudgedClusterer:
 
             self.judge = CrossEncoderJudge()
         return self.judge
+
+    def _stack(self) -> StackedLinkModel | None:
+        if isinstance(self.stack, str) and self.stack == "bundled":
+            from .judge import CrossEncoderJudge
+
+            judge = self._judge()
+            inner = getattr(judge, "judge", judge)  # through a MemoJudge
+            if not isinstance(inner, CrossEncoderJudge):
+                return None  # the stack was fitted on the shipped model's outputs only
+            return StackedLinkModel.load(inner._folder() / "stack.json")
+        return self.stack
 
     def fit_predict(
         self,
@@ -207,6 +265,8 @@ class JudgedClusterer:
         cannot_link: np.ndarray | None = None,
         texts: Sequence[str] | None = None,
     ) -> np.ndarray:
+        import time
+
         from sklearn.cluster import AgglomerativeClustering
 
         if self.linkage not in LINKAGES:
@@ -218,30 +278,41 @@ class JudgedClusterer:
         n = len(articles)
         if texts is None or len(texts) != n or embeddings.shape[0] != n:
             raise ValueError("one text and one embedding per claim are needed")
+        tokens = tokens if tokens is not None else [()] * n
         stories = list(stories) if stories is not None else [""] * n
         labels = np.full(n, -1, dtype=int)
         self.links_: dict[tuple[int, int], tuple[float, np.ndarray]] = {}
+        self.features_: dict[tuple[int, int], list[float]] = {}
         groups = [np.array([i for i in range(n) if stories[i] == s]) for s in sorted(set(stories))]
         # candidates of every story first, so the judge scores them in one batched pass
-        per_story, all_pairs = [], []
+        per_story, all_pairs, sims = [], [], {}
         for idx in groups:
             if len(idx) < 2:
                 per_story.append((idx, [], None))
                 continue
-            sim = 1.0 - cosine_distances(embeddings[idx])
-            if tokens is not None and self.lexical_weight > 0:
-                lex = lexical_similarity([tokens[i] for i in idx])
-                sim = (1.0 - self.lexical_weight) * sim + self.lexical_weight * lex
+            cos = 1.0 - cosine_distances(embeddings[idx])
+            lex = lexical_similarity([tokens[i] for i in idx])
+            sim = (1.0 - self.lexical_weight) * cos + self.lexical_weight * lex
             arts = np.array([articles[i] for i in idx])
             blocked = arts[:, None] == arts[None, :]
             if cannot_link is not None:
                 blocked = blocked | cannot_link[np.ix_(idx, idx)]
             pairs = candidate_pairs(sim, arts, blocked, self.k)
             per_story.append((idx, pairs, blocked))
-            all_pairs += [(int(idx[i]), int(idx[j])) for i, j in pairs]
+            for i, j in pairs:
+                all_pairs.append((int(idx[i]), int(idx[j])))
+                sims[all_pairs[-1]] = (cos[i, j], lex[i, j])
+        t = time.perf_counter()
         scores = self._judge().score([(texts[i], texts[j]) for i, j in all_pairs])
+        self.judge_seconds_ = time.perf_counter() - t
+        stack = self._stack()
         for (i, j), p, nli in zip(all_pairs, scores.same, scores.nli, strict=True):
+            self.features_[(i, j)] = link_features(float(p), nli, *sims[(i, j)], tokens[i], tokens[j])
             self.links_[(i, j)] = (float(p), nli)
+        if stack is not None and all_pairs:
+            probs = stack.predict(np.array([self.features_[p] for p in all_pairs]))
+            for pair, prob in zip(all_pairs, probs, strict=True):
+                self.links_[pair] = (float(prob), self.links_[pair][1])
         next_label = 0
         for idx, pairs, blocked in per_story:
             if not pairs:

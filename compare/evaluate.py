@@ -298,7 +298,7 @@ SWEEP_LEXICAL_WEIGHTS = (0.0, 0.25, 0.5, 0.6, 0.7, 0.8)
 SWEEP_THRESHOLDS = (0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8)
 
 
-SWEEP_JUDGE_THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+SWEEP_JUDGE_THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9)
 SWEEP_JUDGE_K = (2, 3, 5)
 SWEEP_JUDGE_LINKAGES = ("average", "complete", "single")
 

@@ -27,8 +27,8 @@ from .stories import StoryGrouper
 log = logging.getLogger("compare")
 
 # Chosen on the annotated gold in tests/gold/ with `compare evaluate --sweep` (see README).
-DEFAULT_JUDGE_THRESHOLD = 0.5
-DEFAULT_K = 3
+DEFAULT_JUDGE_THRESHOLD = 0.7
+DEFAULT_K = 2
 DEFAULT_CONTRADICTION = 0.8
 # the judge-less clustering (--judge none)
 DEFAULT_THRESHOLD = 0.75
@@ -129,6 +129,10 @@ class Pipeline:
             labels = self.clusterer.fit_predict(*args)
         links_ = getattr(self.clusterer, "links_", {}) if judged else {}
         timings["cluster"] = time.perf_counter() - t
+        if judged:
+            timings["judge"] = self.clusterer.judge_seconds_
+            timings["cluster"] -= timings["judge"]
+            log.info("judge: %d candidate pairs", len(links_))
 
         t = time.perf_counter()
         outlet_of = {a.id: a.outlet for a in articles}

@@ -177,3 +177,39 @@ def test_judged_clusterer_keeps_same_article_and_cannot_link_apart():
     assert labels[0] != labels[1]  # same article
     assert labels[0] != labels[2]  # cannot-link
     assert labels[1] == labels[2]
+
+
+def test_stacked_link_model_reads_features_and_refuses_other_ones(tmp_path):
+    import json
+
+    from compare.cluster import LINK_FEATURES, StackedLinkModel, link_features
+
+    f = link_features(0.9, np.array([0.7, 0.2, 0.1]), 0.8, 0.5, ("date:2023-05-25", "number:3"),
+                      ("date:2023-05-25", "number:4"))
+    assert len(f) == len(LINK_FEATURES)
+    assert f[0] == pytest.approx(np.log(9)) and f[5:] == [1.0, 0.0, 0.0]
+    k = len(LINK_FEATURES)
+    path = tmp_path / "stack.json"
+    path.write_text(json.dumps({"features": list(LINK_FEATURES), "mean": [0.0] * k, "scale": [1.0] * k,
+                                "coef": [1.0] + [0.0] * (k - 1), "intercept": 0.0}))
+    stack = StackedLinkModel.load(path)
+    assert stack.predict(np.array([f]))[0] == pytest.approx(0.9)
+    path.write_text(json.dumps({"features": ["judge_logit"], "mean": [0], "scale": [1], "coef": [1], "intercept": 0}))
+    with pytest.raises(ValueError, match="refit"):
+        StackedLinkModel.load(path)
+    assert StackedLinkModel.load(tmp_path / "none.json") is None
+
+
+def test_judged_clusterer_links_by_the_stack_when_given_one():
+    from compare.cluster import LINK_FEATURES, JudgedClusterer, StackedLinkModel
+
+    k = len(LINK_FEATURES)
+    texts = ["dam seized", "dam captured"]
+    judge = TableJudge({("dam seized", "dam captured"): 0.9})
+    # a stack that ignores the judge and reads only the bi-encoder cosine (feature 3), here 0
+    ignore = StackedLinkModel([0.0] * k, [1.0] * k, [0, 0, 0, 10.0, 0, 0, 0, 0], -5.0)
+    cl = JudgedClusterer(judge, threshold=0.5, k=1, stack=ignore)
+    labels = cl.fit_predict(np.array([[1.0, 0.0], [0.0, 1.0]]), ["x", "y"], texts=texts)
+    assert labels[0] != labels[1]
+    assert cl.links_[(0, 1)][0] == pytest.approx(1 / (1 + np.exp(5)))
+    assert cl.features_[(0, 1)][0] == pytest.approx(np.log(9))

@@ -367,3 +367,25 @@ def test_a_capitalised_common_noun_is_not_a_named_actor():
     assert named_actor(c) is None
     assert named_actor(replace(c, actor="Norvale", actor_named=True)) == "Norvale"
     assert named_actor(replace(c, actor="Ilham Aliyev", entities=("PERSON:Ilham Aliyev",))) == "Ilham Aliyev"
+
+
+def test_linked_facts_carry_their_judged_links_and_confidence(fast_pipeline, corpus):
+    folder = corpus({
+        "wire.txt": "Alpha News\n\nDornish artillery shelled the town of Halmberg on Sunday night, killing 12 people.\n\n"
+                    "The bridge over the Orvel river reopened on Monday after repairs.\n",
+        "paper.txt": "Beta Daily\n\nDornish artillery shelled the town of Halmberg on Sunday night, killing 12 people, "
+                     "officials said.\n\nA new school opened in Kaldor.\n",
+    })
+    report = fast_pipeline.run([folder], manifest=None)
+    doc = json.loads(to_json(report))
+    shared = [cl for cl in doc["clusters"] if len(cl["outlets"]) > 1]
+    assert shared
+    for cl in shared:
+        assert cl["links"] and 0.5 <= cl["confidence"] <= 1
+        assert all({"a", "b", "same", "nli", "contradiction"} == set(k) for k in cl["links"])
+        assert cl["confidence"] == pytest.approx(sum(k["same"] for k in cl["links"]) / len(cl["links"]), abs=1e-3)
+    single = [cl for cl in doc["clusters"] if len(cl["outlets"]) == 1]
+    assert all(cl["confidence"] is None and cl["links"] == [] for cl in single)
+    html = render_html(report)
+    assert "same fact with probability" in html
+    assert doc["model"]["judge"]["name"] == "overlap"

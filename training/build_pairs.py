@@ -95,13 +95,19 @@ def ecb_pairs(root: Path, rng: random.Random) -> tuple[list[dict], list[dict]]:
                     z = max(pool, key=lambda s: (len(wx & words(s["text"])), s["text"]))
                     out.append({"a": x["text"], "b": z["text"], "task": "same", "label": 0.0,
                                 "source": "ecb-sister"})
-                # same story, other fact: annotated with events, none shared
+                # same story, other fact: annotated with events, none shared; the ones sharing
+                # most words first, as in a story where every sentence names the same actors
                 other = [s for s in sents if s["sub"] == x["sub"] and s["doc"] != x["doc"] and s["main"]
                          and not (s["events"] & x["events"])]
                 if other:
-                    z = rng.choice(other)
-                    out.append({"a": y["text"], "b": z["text"], "task": "same", "label": 0.0,
-                                "source": "ecb-other"})
+                    pool = rng.sample(other, min(40, len(other)))
+                    for anchor in (x, y):
+                        wa = words(anchor["text"])
+                        pool.sort(key=lambda s: (-len(wa & words(s["text"])), s["text"]))
+                        for z in pool[:2]:
+                            if z["doc"] != anchor["doc"]:
+                                out.append({"a": anchor["text"], "b": z["text"], "task": "same", "label": 0.0,
+                                            "source": "ecb-other"})
     return train, dev
 
 

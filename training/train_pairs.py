@@ -102,6 +102,7 @@ def save(model, args, rows, steps, t0, log) -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().to(torch.float16).cpu().contiguous() for k, v in model.state_dict().items()}
     save_file(state, str(args.out / "model.safetensors"))
+    save_file(state, str(args.out / f"epoch{len(log)}.safetensors"))
     (args.out / "scores.json").write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()},
                                                       "train_pairs": len(rows), "steps": steps,
                                                       "seconds": round(time.time() - t0), "epochs": log},
