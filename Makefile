@@ -6,7 +6,7 @@ TEST_STAMP := $(VENV)/.installed-test
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test lint bench evaluate sweep clean chromium
+.PHONY: run test lint bench evaluate sweep clean chromium pairs-data bench-pairs stack
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -46,6 +46,17 @@ sweep: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
+
+# The pair judge: training data, public-set scores, the stack (all read ../shared/data; see
+# compare/models/pair-minilm/MODEL_CARD.md for the training command itself).
+pairs-data: $(STAMP)
+	$(BIN)/python training/build_pairs.py --data ../shared/data --out .train/data
+
+bench-pairs: pairs-data
+	$(BIN)/python benchmarks/pairs_public.py --data .train/data
+
+stack: $(STAMP)
+	$(BIN)/python training/stack.py --write
 
 clean:
 	rm -rf $(VENV)

@@ -27,9 +27,9 @@ from .stories import StoryGrouper
 log = logging.getLogger("compare")
 
 # Chosen on the annotated gold in tests/gold/ with `compare evaluate --sweep` (see README).
-DEFAULT_JUDGE_THRESHOLD = 0.7
+DEFAULT_JUDGE_THRESHOLD = 0.4
 DEFAULT_K = 2
-DEFAULT_CONTRADICTION = 0.8
+DEFAULT_CONTRADICTION = 0.9
 # the judge-less clustering (--judge none)
 DEFAULT_THRESHOLD = 0.75
 DEFAULT_LEXICAL_WEIGHT = 0.7
