@@ -153,11 +153,16 @@ class ClaimClusterer:
         return np.array([order[lab] for lab in labels], dtype=int)
 
 
-def candidate_pairs(sim: np.ndarray, articles: Sequence[str], blocked: np.ndarray, k: int) -> list[tuple[int, int]]:
+def candidate_pairs(sim: np.ndarray, articles: Sequence[str], blocked: np.ndarray, k: int,
+                    max_per_claim: int | None = None) -> list[tuple[int, int]]:
     """Pairs (i < j) where j is among i's ``k`` most similar claims of j's article, or the other
-    way round; pairs in ``blocked`` (same article, far-apart dates) are never candidates."""
+    way round; pairs in ``blocked`` (same article, far-apart dates) are never candidates.
+
+    ``max_per_claim`` keeps only each claim's most similar candidates over all articles, so a
+    story of many articles costs the judge a bounded number of pairs per claim.
+    """
     arts = np.asarray(articles)
-    out: set[tuple[int, int]] = set()
+    best: dict[int, list[tuple[float, int]]] = {i: [] for i in range(len(arts))}
     for a in sorted(set(articles)):
         cols = np.flatnonzero(arts == a)
         s = np.where(blocked[:, cols], -np.inf, sim[:, cols])
@@ -166,7 +171,12 @@ def candidate_pairs(sim: np.ndarray, articles: Sequence[str], blocked: np.ndarra
             for c in top[i]:
                 j = int(cols[c])
                 if np.isfinite(s[i, c]) and i != j:
-                    out.add((min(i, j), max(i, j)))
+                    best[i].append((-float(s[i, c]), j))
+    out: set[tuple[int, int]] = set()
+    for i, cands in best.items():
+        cands.sort()
+        for _, j in cands[:max_per_claim] if max_per_claim else cands:
+            out.add((min(i, j), max(i, j)))
     return sorted(out)
 
 
@@ -219,7 +229,10 @@ class JudgedClusterer:
     pair judge, then agglomerative clustering on 1 - P(same).
 
     Each claim's ``k`` nearest claims in every other article of its story (by the mix of
-    embedding cosine and story-local TF-IDF that :class:`ClaimClusterer` uses) are candidates;
+    embedding cosine and story-local TF-IDF that :class:`ClaimClusterer` uses), at most
+    ``max_per_claim`` of them and none under ``min_similarity``, are candidates (the floor,
+    0.15, lies under the lowest similarity, 0.174, of any pair the stack links with P(same)
+    of 0.5 or more on the four golds; it spares the judge most pairs of a large story);
     pairs that are no candidate count as P(same) = 0, so a fact only grows through judged
     links. With a ``stack`` (:class:`StackedLinkModel`), P(same) is the stacked model's
     reading of the judge's outputs and the pair's structure; without, the judge's own.
@@ -229,8 +242,11 @@ class JudgedClusterer:
     """
 
     def __init__(self, judge=None, threshold: float = 0.5, k: int = 3, linkage: str = "average",
-                 lexical_weight: float = 0.7, same_article_penalty: float = 1e3, stack="bundled"):
+                 lexical_weight: float = 0.7, same_article_penalty: float = 1e3, stack="bundled",
+                 max_per_claim: int | None = 8, min_similarity: float = 0.15):
         self.judge = judge
+        self.max_per_claim = max_per_claim
+        self.min_similarity = min_similarity
         self.threshold = threshold
         self.k = k
         self.linkage = linkage
@@ -297,7 +313,8 @@ class JudgedClusterer:
             blocked = arts[:, None] == arts[None, :]
             if cannot_link is not None:
                 blocked = blocked | cannot_link[np.ix_(idx, idx)]
-            pairs = candidate_pairs(sim, arts, blocked, self.k)
+            # pairs under the floor are no candidates (P(same) 0), not cannot-links
+            pairs = candidate_pairs(sim, arts, blocked | (sim < self.min_similarity), self.k, self.max_per_claim)
             per_story.append((idx, pairs, blocked))
             for i, j in pairs:
                 all_pairs.append((int(idx[i]), int(idx[j])))

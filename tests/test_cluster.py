@@ -208,8 +208,34 @@ def test_judged_clusterer_links_by_the_stack_when_given_one():
     judge = TableJudge({("dam seized", "dam captured"): 0.9})
     # a stack that ignores the judge and reads only the bi-encoder cosine (feature 3), here 0
     ignore = StackedLinkModel([0.0] * k, [1.0] * k, [0, 0, 0, 10.0, 0, 0, 0, 0], -5.0)
-    cl = JudgedClusterer(judge, threshold=0.5, k=1, stack=ignore)
+    cl = JudgedClusterer(judge, threshold=0.5, k=1, stack=ignore, min_similarity=-1.0)
     labels = cl.fit_predict(np.array([[1.0, 0.0], [0.0, 1.0]]), ["x", "y"], texts=texts)
     assert labels[0] != labels[1]
     assert cl.links_[(0, 1)][0] == pytest.approx(1 / (1 + np.exp(5)))
     assert cl.features_[(0, 1)][0] == pytest.approx(np.log(9))
+
+
+def test_candidates_per_claim_are_capped_over_all_articles():
+    from compare.cluster import candidate_pairs
+
+    rng = np.random.default_rng(0)
+    arts = [f"a{i // 2}" for i in range(20)]  # 10 articles of 2 claims
+    sim = rng.random((20, 20))
+    sim = (sim + sim.T) / 2
+    blocked = np.equal.outer(np.array(arts), np.array(arts))
+    capped = candidate_pairs(sim, arts, blocked, k=2, max_per_claim=3)
+    full = candidate_pairs(sim, arts, blocked, k=2)
+    assert set(capped) < set(full)
+    # each claim brings at most 3 pairs of its own choosing (others may choose it too)
+    assert len(capped) <= 20 * 3
+    best_of_0 = max((j for j in range(20) if not blocked[0, j]), key=lambda j: sim[0, j])
+    assert (0, best_of_0) in capped
+
+
+def test_pairs_under_the_similarity_floor_are_not_judged():
+    from compare.cluster import JudgedClusterer
+
+    judge = TableJudge({("a", "b"): 0.99})
+    cl = JudgedClusterer(judge, threshold=0.5, k=1, stack=None)
+    labels = cl.fit_predict(np.array([[1.0, 0.0], [0.0, 1.0]]), ["x", "y"], texts=["a", "b"])
+    assert cl.links_ == {} and labels[0] != labels[1]
