@@ -57,6 +57,14 @@ def far_apart_dates(dates: Sequence[Sequence[str]], max_days: int = 62) -> np.nd
     return np.isfinite(nearest) & (nearest > max_days)
 
 
+def relabel_in_order(labels: np.ndarray) -> np.ndarray:
+    """Labels renumbered in order of first appearance: stable ids for the same input."""
+    order: dict[int, int] = {}
+    for lab in labels:
+        order.setdefault(int(lab), len(order))
+    return np.array([order[int(lab)] for lab in labels], dtype=int)
+
+
 def cosine_distances(embeddings: np.ndarray) -> np.ndarray:
     """Pairwise cosine distances of row vectors (normalised here, so any scale works)."""
     x = np.asarray(embeddings, dtype=np.float64)
@@ -146,11 +154,7 @@ class ClaimClusterer:
             for lab in np.unique(sub):
                 labels[idx[sub == lab]] = next_label
                 next_label += 1
-        # relabel in order of first appearance: stable ids for the same input
-        order = {}
-        for lab in labels:
-            order.setdefault(lab, len(order))
-        return np.array([order[lab] for lab in labels], dtype=int)
+        return relabel_in_order(labels)
 
 
 def candidate_pairs(sim: np.ndarray, articles: Sequence[str], blocked: np.ndarray, k: int,
@@ -347,7 +351,4 @@ class JudgedClusterer:
             for lab in np.unique(sub):
                 labels[idx[sub == lab]] = next_label
                 next_label += 1
-        order = {}
-        for lab in labels:
-            order.setdefault(lab, len(order))
-        return np.array([order[lab] for lab in labels], dtype=int)
+        return relabel_in_order(labels)
