@@ -181,10 +181,15 @@ def pairs(infile, judge, judge_model, batch):
     try:
         scorer = _judge(judge, judge_model)
         rows: list[tuple[str, str]] = []
-        bar = click.progressbar(length=0, label="pairs", file=sys.stderr) if sys.stderr.isatty() else None
+        done = 0
+        show = sys.stderr.isatty()
 
         def flush():
-            sc = scorer.score(rows, progress=bar.update if bar else None)
+            nonlocal done
+            sc = scorer.score(rows)
+            done += len(rows)
+            if show:
+                click.echo(f"\r{done} pairs scored", err=True, nl=False)
             for p, nli in zip(sc.same, sc.nli, strict=True):
                 out = {"same": round(float(p), 4), "nli": NLI_LABELS[int(nli.argmax())]}
                 out |= {k: round(float(v), 4) for k, v in zip(NLI_LABELS, nli, strict=True)}
@@ -202,14 +207,12 @@ def pairs(infile, judge, judge_model, batch):
             if not isinstance(obj, dict) or not isinstance(obj.get("a"), str) or not isinstance(obj.get("b"), str):
                 raise click.ClickException(f"line {n}: needs string fields \"a\" and \"b\"")
             rows.append((obj["a"], obj["b"]))
-            if bar:
-                bar.length += 1
             if len(rows) >= batch:
                 flush()
         if rows:
             flush()
-        if bar:
-            bar.render_finish()
+        if show and done:
+            click.echo("", err=True)
     except CompareError as exc:
         raise click.ClickException(str(exc)) from None
 

@@ -106,12 +106,16 @@ class ClaimClusterer:
         stories: Sequence[str] | None = None,
         tokens: Sequence[Sequence[str]] | None = None,
         cannot_link: np.ndarray | None = None,
+        texts: Sequence[str] | None = None,
     ) -> np.ndarray:
         """Cluster labels (0..k-1, ordered by first member) for each row of ``embeddings``.
 
         ``tokens`` (one bag of words per row) turns on the lexical part of the distance;
         ``cannot_link`` (boolean, n x n) keeps pairs apart as if they shared an article.
+        ``texts`` is not read (the judged clusterer reads it); no pair is judged, so ``links_``
+        is empty.
         """
+        self.links_: dict[tuple[int, int], tuple[float, np.ndarray]] = {}
         from sklearn.cluster import AgglomerativeClustering
 
         if self.linkage not in LINKAGES:
@@ -155,6 +159,11 @@ class ClaimClusterer:
                 labels[idx[sub == lab]] = next_label
                 next_label += 1
         return relabel_in_order(labels)
+
+    def describe(self) -> dict:
+        """The settings a report records."""
+        return {"threshold": self.threshold, "linkage": self.linkage,
+                "same_article_penalty": self.same_article_penalty, "lexical_weight": self.lexical_weight}
 
 
 def candidate_pairs(sim: np.ndarray, articles: Sequence[str], blocked: np.ndarray, k: int,
@@ -265,16 +274,15 @@ class JudgedClusterer:
             self.judge = CrossEncoderJudge()
         return self.judge
 
-    def _stack(self) -> StackedLinkModel | None:
+    def _stack(self):
         if isinstance(self.stack, str) and self.stack == "bundled":
-            from .judge import CrossEncoderJudge
-
-            judge = self._judge()
-            inner = getattr(judge, "judge", judge)  # through a MemoJudge
-            if not isinstance(inner, CrossEncoderJudge):
-                return None  # the stack was fitted on the shipped model's outputs only
-            return StackedLinkModel.load(inner._folder() / "stack.json")
+            # the stack a judge was fitted with travels with it; a judge without one has none
+            return getattr(self._judge(), "link_model", lambda: None)()
         return self.stack
+
+    def describe(self) -> dict:
+        """The settings a report records: the judge-less clusterer's, and the candidate count."""
+        return ClaimClusterer.describe(self) | {"candidates_per_article": self.k}
 
     def fit_predict(
         self,

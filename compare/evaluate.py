@@ -314,7 +314,9 @@ def _settings(clusterer):
             for k in SWEEP_JUDGE_K:
                 for th in SWEEP_JUDGE_THRESHOLDS:
                     yield {"linkage": link, "k": k, "threshold": th}, JudgedClusterer(
-                        judge, th, k=k, linkage=link, lexical_weight=clusterer.lexical_weight)
+                        judge, th, k=k, linkage=link, lexical_weight=clusterer.lexical_weight,
+                        stack=clusterer.stack, max_per_claim=clusterer.max_per_claim,
+                        min_similarity=clusterer.min_similarity)
         return
     for link in SWEEP_LINKAGES:
         for w in SWEEP_LEXICAL_WEIGHTS:
@@ -328,9 +330,8 @@ def sweep_grid(pipe, golds: Sequence[Gold], prepared: Sequence) -> list[dict]:
 
     ``prepared`` holds one :class:`~compare.pipeline.Prepared` per gold, so the models run once
     (and the judge scores each pair once). ``objective`` is the mean of mean link precision,
-    mean link F1 and mean verdict accuracy (precision counted twice over, as an editor who meets
-    one wrong pairing stops trusting the page): the defaults are the setting with the fewest
-    must-not-link pairs linked, then the highest objective, then the highest precision.
+    mean link F1 and mean verdict accuracy. The judged defaults were read off the rows: the
+    fewest must-not-link pairs linked, then the highest objective.
     """
     rows = []
     original = pipe.clusterer

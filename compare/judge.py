@@ -11,7 +11,7 @@ import json
 import math
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -38,10 +38,15 @@ class PairScores:
 class Judge(Protocol):
     """Anything that scores claim pairs."""
 
-    def score(self, pairs: Sequence[tuple[str, str]],
-              progress: Callable[[int], None] | None = None) -> PairScores: ...
+    def score(self, pairs: Sequence[tuple[str, str]]) -> PairScores: ...
 
     def describe(self) -> dict: ...
+
+
+class LinkModel(Protocol):
+    """Turns the judge's outputs and a pair's structure into P(same) (compare.cluster.StackedLinkModel)."""
+
+    def predict(self, x: np.ndarray) -> np.ndarray: ...
 
 
 ONNX_FILE = "pair.int8.onnx"
@@ -64,6 +69,7 @@ class CrossEncoderJudge:
         self.quantize = quantize
         self.max_length = max_length
         self._net = None
+        self._link_model: tuple | None = None
 
     def _folder(self) -> Path:
         from .models import PAIR_MODEL_DIR
@@ -96,21 +102,16 @@ class CrossEncoderJudge:
                                  "reinstall compare-news or pass --judge-model with a trained model folder") from exc
             return self._net
         import torch
-        from safetensors.torch import load_file
-        from transformers import AutoConfig, AutoModel, AutoTokenizer
+        from transformers import AutoTokenizer
 
-        from .models.pair_net import PairNet
+        from .models.pair_net import load_pair_net
 
         try:
             tok = AutoTokenizer.from_pretrained(str(folder))
-            net = PairNet(AutoModel.from_config(AutoConfig.from_pretrained(str(folder))))
-            state = {k: v.float() for k, v in load_file(str(weights)).items()}
-            state.pop("encoder.embeddings.position_ids", None)
-            net.load_state_dict(state, strict=False)
+            net = load_pair_net(folder)
         except Exception as exc:  # transformers and safetensors raise many kinds
             raise ModelError(f"cannot load the pair model from {folder} ({type(exc).__name__}: {exc}); "
                              "pass --judge-model with a trained model folder") from exc
-        net.eval()
         if self.quantize:
             import warnings
 
@@ -120,8 +121,16 @@ class CrossEncoderJudge:
         self._tok, self._net = tok, net
         return net
 
-    def score(self, pairs: Sequence[tuple[str, str]],
-              progress: Callable[[int], None] | None = None) -> PairScores:
+    def link_model(self) -> LinkModel | None:
+        """The stacked link model fitted on this model's outputs (``stack.json`` beside it), if any;
+        read once."""
+        if self._link_model is None:
+            from .cluster import StackedLinkModel
+
+            self._link_model = (StackedLinkModel.load(self._folder() / "stack.json"),)
+        return self._link_model[0]
+
+    def score(self, pairs: Sequence[tuple[str, str]]) -> PairScores:
         if not pairs:
             return PairScores(np.zeros(0), np.zeros((0, 3)))
         net = self._load()
@@ -132,8 +141,6 @@ class CrossEncoderJudge:
             idx = order[s:s + self.batch_size]
             a, b = [pairs[i][0] for i in idx], [pairs[i][1] for i in idx]
             logits[idx], nli[idx] = self._run(net, a, b)
-            if progress:
-                progress(len(idx))
         return PairScores(1.0 / (1.0 + np.exp(-logits)), nli)
 
     def _run(self, net, a: list[str], b: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -171,8 +178,7 @@ class OverlapJudge:
         self.scale = scale
         self.midpoint = midpoint
 
-    def score(self, pairs: Sequence[tuple[str, str]],
-              progress: Callable[[int], None] | None = None) -> PairScores:
+    def score(self, pairs: Sequence[tuple[str, str]]) -> PairScores:
         same, nli = np.zeros(len(pairs)), np.zeros((len(pairs), 3))
         for i, (a, b) in enumerate(pairs):
             wa, wb = set(_WORD.findall(a.lower())), set(_WORD.findall(b.lower()))
@@ -185,8 +191,6 @@ class OverlapJudge:
                 nli[i] = (0.8, 0.15, 0.05)
             else:
                 nli[i] = (0.1, 0.8, 0.1)
-        if progress:
-            progress(len(pairs))
         return PairScores(same, nli)
 
     def describe(self) -> dict:
@@ -200,11 +204,10 @@ class MemoJudge:
         self.judge = judge
         self._memo: dict[tuple[str, str], tuple[float, np.ndarray]] = {}
 
-    def score(self, pairs: Sequence[tuple[str, str]],
-              progress: Callable[[int], None] | None = None) -> PairScores:
+    def score(self, pairs: Sequence[tuple[str, str]]) -> PairScores:
         todo = sorted({p for p in pairs if p not in self._memo})
         if todo:
-            sc = self.judge.score(todo, progress)
+            sc = self.judge.score(todo)
             for p, s, n in zip(todo, sc.same, sc.nli, strict=True):
                 self._memo[p] = (float(s), n)
         same = np.array([self._memo[p][0] for p in pairs], dtype=float)
@@ -213,3 +216,6 @@ class MemoJudge:
 
     def describe(self) -> dict:
         return self.judge.describe()
+
+    def link_model(self) -> LinkModel | None:
+        return getattr(self.judge, "link_model", lambda: None)()

@@ -120,19 +120,17 @@ class Pipeline:
         timings["stories"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        args = (emb, [c.article for c in claims], [story_of[c.article] for c in claims],
-                [claim_tokens(c) for c in claims], far_apart_dates([c.dates for c in claims]))
-        judged = isinstance(self.clusterer, JudgedClusterer)
-        if judged:
-            labels = self.clusterer.fit_predict(*args, texts=[" ".join(c.text.split()) for c in claims])
-        else:
-            labels = self.clusterer.fit_predict(*args)
-        links_ = getattr(self.clusterer, "links_", {}) if judged else {}
+        labels = self.clusterer.fit_predict(
+            emb, [c.article for c in claims], [story_of[c.article] for c in claims],
+            [claim_tokens(c) for c in claims], far_apart_dates([c.dates for c in claims]),
+            texts=[" ".join(c.text.split()) for c in claims])
+        judged = self.clusterer.links_
         timings["cluster"] = time.perf_counter() - t
-        if judged:
+        judge = getattr(self.clusterer, "judge", None)
+        if judge is not None:
             timings["judge"] = self.clusterer.judge_seconds_
             timings["cluster"] -= timings["judge"]
-            log.info("judge: %d candidate pairs", len(links_))
+            log.info("judge: %d candidate pairs", len(judged))
 
         t = time.perf_counter()
         outlet_of = {a.id: a.outlet for a in articles}
@@ -144,16 +142,12 @@ class Pipeline:
             idx = np.flatnonzero(labels == lab)
             members = [claims[i] for i in idx]
             sid = story_of[members[0].article]
-            links = []
-            for x, i in enumerate(idx):
-                for j in idx[x + 1:]:
-                    if (int(i), int(j)) in links_:
-                        p, nli = links_[(int(i), int(j))]
-                        links.append(Link(claims[i].id, claims[j].id, p, NLI_LABELS[int(np.argmax(nli))],
-                                          float(nli[2])))
-            contradicting = [(claims[i], claims[j], links_[(int(i), int(j))][1][2])
-                             for x, i in enumerate(idx) for j in idx[x + 1:]
-                             if (int(i), int(j)) in links_ and links_[(int(i), int(j))][1][2] >= self.contradiction]
+            inside = [(int(i), int(j)) for x, i in enumerate(idx) for j in idx[x + 1:]]
+            links = [Link(claims[i].id, claims[j].id, judged[i, j][0], NLI_LABELS[int(np.argmax(judged[i, j][1]))],
+                          float(judged[i, j][1][2])) for i, j in inside if (i, j) in judged]
+            by_id = {c.id: c for c in members}
+            contradicting = [(by_id[k.a], by_id[k.b], k.contradiction) for k in links
+                             if k.contradiction >= self.contradiction]
             verdict, signals, score = assess(members, story_outlets[sid], contexts[sid], contradicting)
             present = sorted({c.outlet for c in members})
             cohesion = 1.0
@@ -184,15 +178,9 @@ class Pipeline:
             clusters=tuple(clusters),
             stories=tuple(stories),
             model=self.embedder.describe() | {"spacy": self.extractor.model}
-            | ({"judge": self.clusterer._judge().describe()} if judged else {}),
-            params={
-                "threshold": self.clusterer.threshold,
-                "linkage": self.clusterer.linkage,
-                "same_article_penalty": self.clusterer.same_article_penalty,
-                "lexical_weight": self.clusterer.lexical_weight,
-                "story_threshold": self.grouper.threshold,
-            } | ({"candidates_per_article": self.clusterer.k, "contradiction": self.contradiction}
-                 if judged else {}),
+            | ({"judge": judge.describe()} if judge is not None else {}),
+            params=self.clusterer.describe() | {"story_threshold": self.grouper.threshold}
+            | ({"contradiction": self.contradiction} if judge is not None else {}),
             timings={k: round(v, 3) for k, v in timings.items()},
             warnings=tuple(prep.warnings),
         )

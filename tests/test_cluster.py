@@ -136,7 +136,7 @@ class TableJudge:
         self.table = {frozenset(k): v for k, v in table.items()}
         self.calls = 0
 
-    def score(self, pairs, progress=None):
+    def score(self, pairs):
         from compare.judge import PairScores
 
         self.calls += 1

@@ -116,7 +116,14 @@ def test_sweep_scores_every_setting_of_the_grid(prepared, fast_pipeline, judged)
     rows = sweep_grid(fast_pipeline, [gold], [prep])
     if judged:
         assert len(rows) == len(SWEEP_JUDGE_LINKAGES) * len(SWEEP_JUDGE_K) * len(SWEEP_JUDGE_THRESHOLDS)
-        assert all(r["not_linked_violations"] >= 0 and "k" in r for r in rows)
+        assert {r["k"] for r in rows} == set(SWEEP_JUDGE_K)
+        # the must-not-link count is the one scoring that setting alone gives
+        from compare.cluster import JudgedClusterer
+
+        for r in (rows[0], rows[-1]):
+            fast_pipeline.clusterer = JudgedClusterer(fast_pipeline.clusterer.judge, r["threshold"], k=r["k"],
+                                                      linkage=r["linkage"])
+            assert r["not_linked_violations"] == score(fast_pipeline.analyse(prep), gold)["not_linked_violations"]
     else:
         assert len(rows) == len(SWEEP_LINKAGES) * len(SWEEP_LEXICAL_WEIGHTS) * len(SWEEP_THRESHOLDS)
     for r in rows:

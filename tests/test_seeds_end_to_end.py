@@ -37,10 +37,9 @@ def test_war_narrative_diverges_with_loaded_words(report):
     arka = next(c for c in report.claims if "Azerbaijani armed forces, backed by Turkey" in c.text)
     verdict, signals, _ = assess([tass, arka], sorted({c.outlet for c in report.claims}))
     assert verdict == "diverge"
-    cl = type("Fact", (), {"signals": signals})
-    wording = next(s for s in cl.signals if s.kind == "wording")
+    wording = next(s for s in signals if s.kind == "wording")
     assert {"attack", "terrorist", "mercenary"} <= set(wording.terms["ARKA"])
-    assert "agency" in {s.kind for s in cl.signals}
+    assert "agency" in {s.kind for s in signals}
 
 
 def test_lachin_checkpoint_diverges(report):
@@ -69,11 +68,11 @@ def test_gold_scores_do_not_regress(report):
     assert result["lost_words"] == 0
     assert result["non_claims_leaked"] == []
     assert result["false_number_conflicts"] == 0
-    # floors from the measured run (see README: P 0.909, F1 0.426, verdicts 0.357, none of the
+    # floors from the measured run (see README: P 1.000, F1 0.468, verdicts 0.429, none of the
     # 13 must-not-link pairs linked); a drop means linking got worse
-    assert result["links"]["precision"] >= 0.9
-    assert result["links"]["f1"] >= 0.4
-    assert result["verdict_accuracy"] >= 0.35
+    assert result["links"]["precision"] >= 0.95
+    assert result["links"]["f1"] >= 0.45
+    assert result["verdict_accuracy"] >= 0.4
     assert result["not_linked_violations"] == 0
 
 

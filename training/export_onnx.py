@@ -11,10 +11,8 @@ import tempfile
 from pathlib import Path
 
 import torch
-from safetensors.torch import load_file
-from transformers import AutoConfig, AutoModel
 
-from compare.models.pair_net import PairNet
+from compare.models.pair_net import load_pair_net
 
 
 class _Probs(torch.nn.Module):
@@ -32,11 +30,7 @@ class _Probs(torch.nn.Module):
 def export(folder: Path) -> Path:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    net = PairNet(AutoModel.from_config(AutoConfig.from_pretrained(str(folder))))
-    state = {k: v.float() for k, v in load_file(str(folder / "model.safetensors")).items()}
-    state.pop("encoder.embeddings.position_ids", None)
-    net.load_state_dict(state, strict=False)
-    net.eval()
+    net = load_pair_net(folder)
     ids = torch.ones((2, 16), dtype=torch.long)
     out = folder / "pair.int8.onnx"
     with tempfile.TemporaryDirectory() as tmp:

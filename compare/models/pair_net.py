@@ -23,3 +23,18 @@ class PairNet(nn.Module):
         m = attention_mask.unsqueeze(-1).to(h.dtype)
         pooled = self.dropout((h * m).sum(1) / m.sum(1).clamp(min=1.0))
         return self.same(pooled).squeeze(-1), self.nli(pooled)
+
+
+def load_pair_net(folder) -> PairNet:
+    """The network with the trained weights of ``folder`` (config.json + model.safetensors), fp32."""
+    from pathlib import Path
+
+    from safetensors.torch import load_file
+    from transformers import AutoConfig, AutoModel
+
+    folder = Path(folder)
+    net = PairNet(AutoModel.from_config(AutoConfig.from_pretrained(str(folder))))
+    state = {k: v.float() for k, v in load_file(str(folder / "model.safetensors")).items()}
+    state.pop("encoder.embeddings.position_ids", None)  # a buffer older transformers saved
+    net.load_state_dict(state)
+    return net.eval()
