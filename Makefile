@@ -6,7 +6,7 @@ TEST_STAMP := $(VENV)/.installed-test
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test lint bench evaluate sweep clean chromium pairs-data bench-pairs stack
+.PHONY: run test lint bench evaluate sweep clean chromium pairs-data bench-pairs stack story-data stories bench-stories
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -60,3 +60,14 @@ stack: $(STAMP)
 
 clean:
 	rm -rf $(VENV)
+
+# The story model: dev corpora cached once, the model fitted and its cuts chosen, and the whole
+# pipeline checked on each dev corpus (all read ../shared/data; see compare/models/stories/MODEL_CARD.md).
+story-data: $(STAMP)
+	$(BIN)/python training/story_data.py --data ../shared/data --out .train/stories
+
+stories: $(STAMP)
+	$(BIN)/python training/stories.py --write
+
+bench-stories: $(STAMP)
+	$(BIN)/python benchmarks/stories_dev.py

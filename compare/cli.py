@@ -116,7 +116,8 @@ def run(paths, out_dir, views, manifest, outlets_file, model, embedder, judge, j
     click.echo(
         f"{len(report.articles)} articles, {len(report.claims)} claims, "
         f"{len(multi)} shared facts ({sum(c.verdict == 'diverge' for c in multi)} diverge), "
-        f"{len(report.stories)} stor{'y' if len(report.stories) == 1 else 'ies'}"
+        f"{len(report.stories)} stor{'y' if len(report.stories) == 1 else 'ies'} in "
+        f"{len(report.threads)} thread{'' if len(report.threads) == 1 else 's'}"
     )
     for p in written:
         click.echo(str(p))

@@ -36,6 +36,7 @@ class Gold:
     not_linked: list[tuple[Quote, Quote]] = field(default_factory=list)
     non_claims: list[tuple[Quote, str]] = field(default_factory=list)
     stories: dict[str, list[Path]] = field(default_factory=dict)
+    threads: dict[str, list[str]] = field(default_factory=dict)  # thread id -> story ids
 
 
 def _quote(raw, where: str) -> Quote:
@@ -57,6 +58,15 @@ def load_gold(path: str | Path) -> Gold:
     for s in data.get("story", []):
         if "paths" in s:
             gold.stories[s["id"]] = [(path.parent / p).resolve() for p in s["paths"]]
+    known = set(gold.stories)
+    for t in data.get("thread", []):
+        if not t.get("id") or not isinstance(t.get("stories"), list):
+            raise GoldError(f"{path}: a [[thread]] needs id = \"...\" and stories = [story ids]")
+        unknown = [s for s in t["stories"] if s not in known]
+        if unknown:
+            raise GoldError(f"{path}: thread {t['id']} names unknown stories {unknown}; "
+                            "give each a [[story]] with paths")
+        gold.threads[t["id"]] = list(t["stories"])
     if gold.stories and not corpus:
         gold.corpus = sorted({p for ps in gold.stories.values() for p in ps})
     if not gold.corpus:
@@ -256,6 +266,13 @@ def score(report: Report, gold: Gold) -> dict:
         out["stories"] = {"articles": len(y_true), "gold": len(gold.stories),
                           "predicted": len(set(y_pred)),
                           "adjusted_rand_index": round(float(adjusted_rand_score(y_true, y_pred)), 3)}
+        if gold.threads:
+            thread_of = {sid: tid for tid, sids in gold.threads.items() for sid in sids}
+            pred_thread = {s.id: s.thread for s in report.stories}
+            t_true = [thread_of.get(s, s) for s in y_true]
+            t_pred = [pred_thread[s] for s in y_pred]
+            out["threads"] = {"gold": len(set(t_true)), "predicted": len(set(t_pred)),
+                              "adjusted_rand_index": round(float(adjusted_rand_score(t_true, t_pred)), 3)}
     return out
 
 
@@ -290,6 +307,10 @@ def summary_lines(result: dict) -> list[str]:
         st = result["stories"]
         lines.append(f"  stories    ARI {st['adjusted_rand_index']:.3f}  ({st['predicted']} predicted,"
                      f" {st['gold']} in gold, {st['articles']} articles)")
+    if "threads" in result:
+        th = result["threads"]
+        lines.append(f"  threads    ARI {th['adjusted_rand_index']:.3f}  ({th['predicted']} predicted,"
+                     f" {th['gold']} in gold)")
     return lines
 
 

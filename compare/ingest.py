@@ -118,6 +118,7 @@ def discover(paths: Sequence[str | Path]) -> tuple[list[Path], dict[Path, dict]]
     """Expand files and folders into article files, and collect manifest entries."""
     files: list[Path] = []
     manifest: dict[Path, dict] = {}
+    read: set[Path] = set()
     if not paths:
         raise InputError("no input given; pass article files or a folder of them")
     for p in map(Path, paths):
@@ -139,6 +140,11 @@ def discover(paths: Sequence[str | Path]) -> tuple[list[Path], dict[Path, dict]]
             files.extend(found)
         else:
             files.append(p)
+            # a manifest beside a file passed alone describes it too
+            for name in MANIFEST_NAMES:
+                if (p.parent / name).is_file() and p.parent not in read:
+                    manifest.update(load_manifest(p.parent / name))
+            read.add(p.parent)
     seen: set[Path] = set()
     unique = []
     for f in files:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +35,6 @@ DEFAULT_CONTRADICTION = 0.9
 DEFAULT_THRESHOLD = 0.75
 DEFAULT_LEXICAL_WEIGHT = 0.7
 DEFAULT_LINKAGE = "average"
-DEFAULT_STORY_THRESHOLD = 0.5
 
 
 @dataclass
@@ -70,7 +70,7 @@ class Pipeline:
         self.clusterer = clusterer if clusterer is not None else JudgedClusterer(
             threshold=DEFAULT_JUDGE_THRESHOLD, k=DEFAULT_K, lexical_weight=DEFAULT_LEXICAL_WEIGHT)
         self.contradiction = contradiction
-        self.grouper = grouper if grouper is not None else StoryGrouper(DEFAULT_STORY_THRESHOLD)
+        self.grouper = grouper if grouper is not None else StoryGrouper()
 
     def prepare(
         self,
@@ -115,13 +115,16 @@ class Pipeline:
         articles, claims, emb = prep.articles, prep.claims, prep.embeddings
 
         t = time.perf_counter()
-        stories = self.grouper.group(articles, claims, emb)
+        stories, threads = self.grouper.group(articles, claims, emb)
         story_of = {aid: s.id for s in stories for aid in s.articles}
+        thread_of = {s.id: s.thread for s in stories}
         timings["stories"] = time.perf_counter() - t
+        log.info("stories: %d in %d threads", len(stories), len(threads))
 
         t = time.perf_counter()
+        # facts are linked within a thread, never across
         labels = self.clusterer.fit_predict(
-            emb, [c.article for c in claims], [story_of[c.article] for c in claims],
+            emb, [c.article for c in claims], [thread_of[story_of[c.article]] for c in claims],
             [claim_tokens(c) for c in claims], far_apart_dates([c.dates for c in claims]),
             texts=[" ".join(c.text.split()) for c in claims])
         judged = self.clusterer.links_
@@ -134,21 +137,27 @@ class Pipeline:
 
         t = time.perf_counter()
         outlet_of = {a.id: a.outlet for a in articles}
-        story_outlets = {s.id: sorted({outlet_of[a] for a in s.articles}) for s in stories}
-        contexts = {s.id: story_context([c for c in claims if story_of[c.article] == s.id], claims)
-                    for s in stories}
+        story_outlets = {s.id: {outlet_of[a] for a in s.articles} for s in stories}
+        order = {s.id: k for k, s in enumerate(stories)}
+        contexts = {th.id: story_context([c for c in claims if thread_of[story_of[c.article]] == th.id], claims)
+                    for th in threads}
         clusters = []
         for lab in range(int(labels.max()) + 1 if len(labels) else 0):
             idx = np.flatnonzero(labels == lab)
             members = [claims[i] for i in idx]
-            sid = story_of[members[0].article]
+            told = Counter(story_of[c.article] for c in members)
+            in_stories = tuple(sorted(told, key=order.get))
+            sid = min(told, key=lambda s: (-told[s], order[s]))
+            tid = thread_of[sid]
+            # coverage and omission count only the outlets with an article in the fact's stories
+            covering = sorted(set().union(*(story_outlets[s] for s in in_stories)))
             inside = [(int(i), int(j)) for x, i in enumerate(idx) for j in idx[x + 1:]]
             links = [Link(claims[i].id, claims[j].id, judged[i, j][0], NLI_LABELS[int(np.argmax(judged[i, j][1]))],
                           float(judged[i, j][1][2])) for i, j in inside if (i, j) in judged]
             by_id = {c.id: c for c in members}
             contradicting = [(by_id[k.a], by_id[k.b], k.contradiction) for k in links
                              if k.contradiction >= self.contradiction]
-            verdict, signals, score = assess(members, story_outlets[sid], contexts[sid], contradicting)
+            verdict, signals, score = assess(members, covering, contexts[tid], contradicting)
             present = sorted({c.outlet for c in members})
             cohesion = 1.0
             if len(idx) > 1:
@@ -163,12 +172,13 @@ class Pipeline:
                 signals=signals,
                 score=score,
                 cohesion=cohesion,
-                missing=tuple(o for o in story_outlets[sid] if o not in present)
-                if len(present) > 1 else (),
+                missing=tuple(o for o in covering if o not in present) if len(present) > 1 else (),
                 confidence=float(np.mean([k.same for k in links])) if links else None,
                 links=tuple(links),
+                thread=tid,
+                stories=in_stories,
             ))
-        clusters.sort(key=lambda c: (c.story, *divergence_order(c)))
+        clusters.sort(key=lambda c: (order[c.story], *divergence_order(c)))
         timings["diverge"] = time.perf_counter() - t
         log.info("timings: %s", ", ".join(f"{k} {v:.2f} s" for k, v in timings.items()))
 
@@ -177,9 +187,10 @@ class Pipeline:
             claims=tuple(claims),
             clusters=tuple(clusters),
             stories=tuple(stories),
+            threads=tuple(threads),
             model=self.embedder.describe() | {"spacy": self.extractor.model}
             | ({"judge": judge.describe()} if judge is not None else {}),
-            params=self.clusterer.describe() | {"story_threshold": self.grouper.threshold}
+            params=self.clusterer.describe() | self.grouper.describe()
             | ({"contradiction": self.contradiction} if judge is not None else {}),
             timings={k: round(v, 3) for k, v in timings.items()},
             warnings=tuple(prep.warnings),

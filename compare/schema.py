@@ -113,7 +113,7 @@ class Cluster:
     """One fact as one or more outlets tell it."""
 
     id: str
-    story: str
+    story: str  # the story most of its claims come from
     claims: tuple[str, ...]
     outlets: tuple[str, ...]
     verdict: str
@@ -123,14 +123,26 @@ class Cluster:
     missing: tuple[str, ...] = ()
     confidence: float | None = None  # mean judged P(same) over the fact's linked pairs
     links: tuple[Link, ...] = ()
+    thread: str = "t1"
+    stories: tuple[str, ...] = ()  # every story its claims come from
 
 
 @dataclass(frozen=True)
 class Story:
-    """A group of articles about one subject."""
+    """The articles that report one news event (same happening, actors, place and days)."""
 
     id: str
     articles: tuple[str, ...]
+    title: str
+    thread: str = "t1"
+
+
+@dataclass(frozen=True)
+class Thread:
+    """The stories of one ongoing affair; facts are linked within a thread, never across."""
+
+    id: str
+    stories: tuple[str, ...]
     title: str
 
 
@@ -142,6 +154,7 @@ class Report:
     claims: tuple[Claim, ...]
     clusters: tuple[Cluster, ...]
     stories: tuple[Story, ...]
+    threads: tuple[Thread, ...] = ()
     model: dict[str, Any] = field(default_factory=dict)
     params: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
@@ -167,8 +180,12 @@ class Report:
                 }
                 for a in self.articles
             ],
+            "threads": [
+                {"id": t.id, "stories": list(t.stories), "title": t.title} for t in self.threads
+            ],
             "stories": [
-                {"id": s.id, "articles": list(s.articles), "title": s.title} for s in self.stories
+                {"id": s.id, "articles": list(s.articles), "title": s.title, "thread": s.thread}
+                for s in self.stories
             ],
             "claims": [_claim_dict(c) for c in self.claims],
             "clusters": [_cluster_dict(c) for c in self.clusters],
@@ -202,7 +219,9 @@ def _claim_dict(c: Claim) -> dict[str, Any]:
 def _cluster_dict(c: Cluster) -> dict[str, Any]:
     return {
         "id": c.id,
+        "thread": c.thread,
         "story": c.story,
+        "stories": list(c.stories or (c.story,)),
         "claims": list(c.claims),
         "outlets": list(c.outlets),
         "verdict": c.verdict,

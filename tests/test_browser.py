@@ -127,10 +127,33 @@ def test_report_shows_every_shared_fact_and_the_charts(report_page, seeds):
     report, _ = seeds
     shared = [c for c in report.clusters if c.verdict != "single-source"]
     assert sorted(report_page.visible("article.fact")) == sorted(f"fact-{c.id}" for c in shared)
-    outlets = {a.outlet for a in report.articles}
-    assert report_page.page.locator("figure.coverage g.cell").count() == len(shared) * len(outlets)
-    assert report_page.page.locator("figure.agreement g.cell").count() == len(outlets) ** 2
-    assert report_page.page.locator("figure.coverage").bounding_box()["width"] > 400
+    # each story charts its own shared facts against the outlets with an article in it
+    outlet_of = {a.id: a.outlet for a in report.articles}
+    coverage = agreement = 0
+    for s in report.stories:
+        outlets = {outlet_of[a] for a in s.articles}
+        told = [c for c in shared if c.story == s.id]
+        cells = report_page.page.locator(f"[id='story-{s.id}'] figure.coverage g.cell").count()
+        assert cells == len(told) * len(outlets), s.id
+        coverage += cells
+        agreement += len(outlets) ** 2 if told else 0
+    assert len(report.stories) > 1, "the seeds should give several stories"
+    assert report_page.page.locator("figure.coverage g.cell").count() == coverage > 0
+    assert report_page.page.locator("figure.agreement g.cell").count() == agreement
+    assert report_page.page.locator("figure.coverage").first.bounding_box()["width"] > 400
+
+
+def test_report_is_organised_by_thread_then_story(report_page, seeds):
+    report, _ = seeds
+    page = report_page.page
+    assert page.eval_on_selector_all("section.thread", "els => els.map(e => e.id)") == \
+        [f"thread-{t.id}" for t in report.threads]
+    for t in report.threads:
+        inside = page.eval_on_selector_all(f"[id='thread-{t.id}'] > section.story", "els => els.map(e => e.id)")
+        assert inside == [f"story-{s.id}" for s in report.stories if s.thread == t.id]
+    for c in report.clusters:
+        if c.verdict != "single-source":
+            assert page.locator(f"[id='story-{c.story}'] [id='fact-{c.id}']").count() == 1
 
 
 def _select(page, select_id, value):
@@ -197,7 +220,7 @@ def test_screenshot_is_produced(report_page, tmp_path):
     shot = tmp_path / "report.png"
     report_page.page.screenshot(path=str(shot), full_page=False)
     chart = tmp_path / "coverage.png"
-    report_page.page.locator("figure.coverage").screenshot(path=str(chart))
+    report_page.page.locator("figure.coverage").first.screenshot(path=str(chart))
     for png in (shot, chart):
         data = png.read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n"
@@ -258,5 +281,5 @@ def test_report_reads_without_script(browser, seeds):
     assert page.locator("#filters").is_hidden()  # controls that would do nothing stay out of the way
     shared = [c for c in report.clusters if c.verdict != "single-source"]
     assert page.locator("article.fact:visible").count() == len(shared)
-    assert page.locator("figure.coverage svg").is_visible()
+    assert page.locator("figure.coverage svg").first.is_visible()
     ctx.close()

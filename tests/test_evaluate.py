@@ -155,3 +155,38 @@ def test_sweep_leaves_the_pipeline_as_it_found_it(prepared, fast_pipeline):
     before = fast_pipeline.clusterer
     sweep_grid(fast_pipeline, [gold], [prep])
     assert fast_pipeline.clusterer is before
+
+
+def test_story_and_thread_gold(corpus, fast_pipeline, tmp_path):
+    from compare.schema import Story, Thread
+
+    folder = corpus({"wire.txt": WIRE, "paper.txt": PAPER, "other.txt": "Rain fell on the farms.\n",
+                     "manifest.toml": '[[article]]\nfile = "wire.txt"\noutlet = "Wire"\n'
+                                      '[[article]]\nfile = "paper.txt"\noutlet = "Paper"\n'
+                                      '[[article]]\nfile = "other.txt"\noutlet = "Other"\n'})
+    gold = tmp_path / "g.toml"
+    gold.write_text(
+        f'[[story]]\nid = "shelling"\npaths = ["{folder}/wire.txt", "{folder}/paper.txt"]\n'
+        f'[[story]]\nid = "rain"\npaths = ["{folder}/other.txt"]\n'
+        '[[thread]]\nid = "war"\nstories = ["shelling"]\n')
+    report = fast_pipeline.run([folder])
+    ids = {a.outlet: a.id for a in report.articles}
+    apart = (Story("s1", (ids["Wire"], ids["Paper"]), "x", "t1"), Story("s2", (ids["Other"],), "y", "t2"))
+    right = Report(report.articles, report.claims, (), apart, (Thread("t1", ("s1",), "x"), Thread("t2", ("s2",), "y")))
+    result = score(right, load_gold(gold))
+    assert result["stories"]["adjusted_rand_index"] == 1.0
+    assert result["threads"] == {"gold": 2, "predicted": 2, "adjusted_rand_index": 1.0}
+    fused = (Story("s1", (ids["Wire"], ids["Paper"]), "x", "t1"), Story("s2", (ids["Other"],), "y", "t1"))
+    result = score(Report(report.articles, report.claims, (), fused, (Thread("t1", ("s1", "s2"), "x"),)),
+                   load_gold(gold))
+    assert result["stories"]["adjusted_rand_index"] == 1.0
+    assert result["threads"]["adjusted_rand_index"] == 0.0
+
+
+def test_thread_naming_an_unknown_story_is_refused(tmp_path):
+    from compare.errors import GoldError
+
+    gold = tmp_path / "g.toml"
+    gold.write_text('[[story]]\nid = "a"\npaths = ["x.txt"]\n[[thread]]\nid = "t"\nstories = ["b"]\n')
+    with pytest.raises(GoldError, match="unknown stories"):
+        load_gold(gold)

@@ -23,7 +23,7 @@ from compare.report.charts import ABSENT, DIFFERENT, STATED, agreement_matrix, c
 from compare.report.factcheck import build_factcheck, checkable, named_actor, quotes_in
 from compare.report.teach import build_teach
 from compare.report.view import safe_url
-from compare.schema import Article, Claim, Cluster, Excluded, Quantity, Report, Signal, Story
+from compare.schema import Article, Claim, Cluster, Excluded, Quantity, Report, Signal, Story, Thread
 
 HOSTILE = """Evil Outlet headline
 
@@ -97,6 +97,59 @@ def tiny_report() -> Report:
 @pytest.fixture()
 def wire_report():
     return tiny_report()
+
+
+def threaded_report() -> Report:
+    """Two threads, three stories, three outlets, built by hand.
+
+    Thread t1 (the dam) holds s1 (Alpha, Beta) and s2 (Beta, Gamma); f001 is told in both, most
+    of it in s1. Thread t2 (the budget) holds s3 (Alpha, Gamma). Gamma wrote nothing in s1.
+    """
+    texts = {
+        "a1": ("Alpha", "The dam at Orvel was seized by rebel fighters on Friday. Water levels rose in Kaldor.\n"),
+        "b1": ("Beta", "Freedom fighters took control of the Orvel dam on Friday.\n"),
+        "b2": ("Beta", "Engineers repaired the Orvel dam on Monday.\n"),
+        "c2": ("Gamma", "Insurgents seized the dam at Orvel on Friday. Engineers repaired the Orvel dam on Monday.\n"),
+        "a3": ("Alpha", "The city council cut the school budget by 4 million.\n"),
+        "c3": ("Gamma", "The council slashed school funding by 4 million.\n"),
+    }
+    arts = tuple(Article(id=k, source=f"{k}.txt", outlet=o, title=f"{o} on {k}", date="2024-05-03", url=None,
+                         text=t) for k, (o, t) in texts.items())
+    claims = []
+    for a in arts:
+        for n, sentence in enumerate(a.text.strip().split(". "), start=1):
+            sentence = sentence if sentence.endswith(".") else sentence + "."
+            start = a.text.index(sentence)
+            numbers = (Quantity("4 million", 4e6, ""),) if "4 million" in sentence else ()
+            claims.append(Claim(id=f"{a.id}-{n:02d}", article=a.id, outlet=a.outlet, text=sentence,
+                                start=start, end=start + len(sentence), numbers=numbers))
+    seized = (Signal("wording", ("Alpha", "Beta", "Gamma"),
+                     {"Alpha": ["rebel"], "Beta": ["freedom fighter"], "Gamma": ["insurgent"]},
+                     "Alpha says 'rebel', Beta 'freedom fighter', Gamma 'insurgent'."),)
+    cut = (Signal("wording", ("Alpha", "Gamma"), {"Alpha": [], "Gamma": ["slash"]}, "Gamma uses 'slashed'."),)
+    clusters = (
+        Cluster("f001", "s1", ("a1-01", "b1-01", "c2-01"), ("Alpha", "Beta", "Gamma"), "diverge", seized,
+                score=3.0, thread="t1", stories=("s1", "s2")),
+        Cluster("f002", "s1", ("a1-02",), ("Alpha",), "single-source", thread="t1", stories=("s1",)),
+        Cluster("f003", "s2", ("b2-01", "c2-02"), ("Beta", "Gamma"), "agree", thread="t1", stories=("s2",)),
+        Cluster("f004", "s3", ("a3-01", "c3-01"), ("Alpha", "Gamma"), "diverge", cut, score=2.0,
+                thread="t2", stories=("s3",)),
+    )
+    stories = (Story("s1", ("a1", "b1"), "Orvel dam seized", "t1"),
+               Story("s2", ("b2", "c2"), "Orvel dam repaired", "t1"),
+               Story("s3", ("a3", "c3"), "School budget cut", "t2"))
+    threads = (Thread("t1", ("s1", "s2"), "Orvel dam"), Thread("t2", ("s3",), "City budget"))
+    return Report(articles=arts, claims=tuple(claims), clusters=clusters, stories=stories, threads=threads,
+                  model={"name": "hand-made"}, params={"linkage": "average", "threshold": 0.5})
+
+
+def _in_order(doc: str, *parts: str) -> list[int]:
+    """Where each part first occurs after the one before; fails when one is missing or out of order."""
+    at, pos = [], 0
+    for part in parts:
+        pos = doc.index(part, pos)
+        at.append(pos)
+    return at
 
 
 def test_html_escapes_article_text(fast_pipeline, corpus):
@@ -230,9 +283,10 @@ def test_charts_in_html_read_without_colour(wire_report):
 
 def test_markdown_mirrors_the_html_sections(wire_report):
     md, html = render_markdown(wire_report), render_html(wire_report)
-    for heading in ("Overview", "Coverage", "Agreement between outlets", "Articles"):
-        assert f"### {heading}" in md or f"## {heading}" in md
-        assert f">{heading}</h" in html
+    for level, heading in ((2, "Thread t1: Halmberg, Kaldun"), (3, "Story s1: Halmberg, Kaldun"), (4, "Overview"),
+                           (4, "Coverage"), (4, "Agreement between outlets"), (2, "Articles")):
+        assert f"\n{'#' * level} {heading}\n" in md
+        assert f"<h{level}>{heading}</h{level}>" in html
     assert "| Fact | TASS | The Moscow Times |" in md
     assert "| f001 · Dornish artillery shelled Halmberg on Sunday… | ≠ | ≠ |" in md
     assert "killing 12 people. \\[f001\\] The ministers met" in md
@@ -243,15 +297,111 @@ def test_markdown_mirrors_the_html_sections(wire_report):
         assert f"`{c.id}`" in md or f"{c.id} ·" in md
 
 
+# threads and stories
+
+def test_markdown_is_ordered_thread_then_story_then_fact():
+    md = render_markdown(threaded_report())
+    body = md[md.index("## Thread t1: Orvel dam\n"):md.index("## Excluded text")]
+    _in_order(body, "## Thread t1: Orvel dam\n", "2 stories · 4 articles from 3 outlets (Alpha, Beta, Gamma)",
+              "### Story s1: Orvel dam seized\n", "`f001`", "*Also told in story s2: Orvel dam repaired.*",
+              "- Alpha: Water levels rose in Kaldor.",
+              "### Story s2: Orvel dam repaired\n", "**Engineers repaired the Orvel dam on Monday.** — Beta, Gamma",
+              "## Thread t2: City budget\n", "### Story s3: School budget cut\n", "`f004`")
+    assert body.count("## Thread ") == 2 and body.count("### Story ") == 3
+    s1 = body[body.index("### Story s1"):body.index("### Story s2")]
+    assert "| Fact | Alpha | Beta |" in s1 and "Gamma |" not in s1  # Gamma has no article in s1
+    assert "| f001 · " in s1 and "| ≠ | ≠ |" in s1
+    s3 = body[body.index("### Story s3"):]
+    assert "| Fact | Alpha | Gamma |" in s3 and "| **Alpha** | — | 0% (0/1) |" in s3
+    assert "`f001`" not in body[body.index("### Story s2"):]  # a fact is listed once, under its primary story
+    contents = md[md.index("## Threads and stories"):md.index("## Thread t1:")]
+    _in_order(contents, "- Thread t1: Orvel dam (2 stories, 4 articles)", "  - Story s1: Orvel dam seized — Alpha, Beta",
+              "  - Story s2: Orvel dam repaired — Beta, Gamma", "- Thread t2: City budget (1 story, 2 articles)",
+              "  - Story s3: School budget cut — Alpha, Gamma")
+
+
+def test_html_is_ordered_thread_then_story_then_fact():
+    html = render_html(threaded_report())
+    _in_order(html, '<section class="thread" id="thread-t1">', "<h2>Thread t1: Orvel dam</h2>",
+              '<section class="story" id="story-s1">', 'id="fact-f001"', 'id="fact-f002"',
+              '<section class="story" id="story-s2">', 'id="fact-f003"',
+              '<section class="thread" id="thread-t2">', '<section class="story" id="story-s3">', 'id="fact-f004"')
+    fact = html[html.index('id="fact-f001"'):html.index("</article>", html.index('id="fact-f001"'))]
+    assert '<p class="also">Also told in <a href="#story-s2">story s2: Orvel dam repaired</a>.</p>' in fact
+    assert "Also told in" not in html[html.index('id="fact-f003"'):]
+
+    def coverage(story):
+        section = html[html.index(f'id="story-{story}"'):]
+        return section[section.index('<figure class="chart coverage">'):section.index("</figure>")]
+
+    s1 = coverage("s1")
+    assert s1.count('<g class="cell"') == 2  # one shared fact x the two outlets with an article in s1
+    assert ">Gamma</text>" not in s1 and ">Alpha</text>" in s1 and ">Beta</text>" in s1
+    assert coverage("s2").count('<g class="cell"') == 2 and ">Alpha</text>" not in coverage("s2")
+    assert html.count('<figure class="chart coverage">') == 3
+    _in_order(html, '<h2>Articles</h2>', 'id="article-a1"', 'id="article-b1"', 'id="article-b2"', 'id="article-a3"')
+
+
+def test_views_of_a_threaded_report_are_stable_and_escaped():
+    report = threaded_report()
+    hostile = replace(report, threads=(Thread("t1", ("s1", "s2"), "<script>alert(1)</script>"), report.threads[1]),
+                      stories=(replace(report.stories[0], title="*Orvel* <b>dam</b>"), *report.stories[1:]))
+    docs = render(hostile, ["all"])
+    assert docs == render(hostile, ["all"])
+    assert "<script>alert" not in docs["report.html"] and "&lt;script&gt;alert(1)&lt;/script&gt;" in docs["report.html"]
+    assert "<b>dam" not in docs["report.html"] + docs["teach.html"] + docs["factcheck.html"]
+    assert "## Thread t1: \\<script\\>alert(1)\\</script\\>" in docs["report.md"]
+    assert "### Story s1: \\*Orvel\\* \\<b\\>dam\\</b\\>" in docs["report.md"]
+    for name in ("report.md", "teach.md", "factcheck.md"):
+        assert not re.search(r"(?<!\\)<(script|b)\b", docs[name]), name
+
+
+def test_a_report_without_threads_groups_its_stories_by_their_thread_ids(wire_report):
+    assert wire_report.threads == ()
+    md = render_markdown(wire_report)
+    assert "## Thread t1: Halmberg, Kaldun" in md and md.count("## Thread ") == 1
+
+
+def test_teach_groups_exercises_by_thread_then_story():
+    report = threaded_report()
+    t = build_teach(report)
+    assert [(th["thread"].id, [st["story"].id for st in th["stories"]]) for th in t["threads"]] == \
+        [("t1", ["s1"]), ("t2", ["s3"])]
+    assert [it["n"] for it in t["items"]] == [1, 2] and [it["fact"].cluster.id for it in t["items"]] == ["f001", "f004"]
+    md = render_teach(report, "md")
+    assert "the same story" not in md
+    assert "reporting 2 of the 3 stories found in these articles" in md
+    _in_order(md, "## Thread t1: Orvel dam", "### Story s1: Orvel dam seized", "Written about by Alpha, Beta.",
+              "#### 1. Fact f001", "## Thread t2: City budget", "### Story s3: School budget cut",
+              "Written about by Alpha, Gamma.", "#### 2. Fact f004", "## Answer key", "### 1. Fact f001 (story s1",
+              "### 2. Fact f004 (story s3")
+    html = render_teach(report)
+    assert "the same story" not in html and "<h1>Worksheet: same events, different outlets</h1>" in html
+    _in_order(html, '<section class="thread" id="thread-t1">', '<section class="story" id="story-s1">',
+              '<p class="note">Written about by Alpha, Beta.</p>', '<h4>1. Fact f001</h4>',
+              '<section class="thread" id="thread-t2">', '<p class="note">Written about by Alpha, Gamma.</p>',
+              '<h4>2. Fact f004</h4>', 'id="answer-key"')
+    one = render_teach(tiny_report(), "md")
+    assert "reporting the same story." in one and "# Worksheet: same story, different outlets" in one
+
+
+def test_factcheck_names_the_story_of_each_fact():
+    report = threaded_report()
+    html, md = render_factcheck(report), render_factcheck(report, "md")
+    assert "Story s3 (thread t2): School budget cut" in html and "Story s3 (thread t2): School budget cut." in md
+
+
 # facts.csv
 
 def test_facts_csv_one_row_per_fact(wire_report):
     rows = list(csv.DictReader(io.StringIO(facts_csv(wire_report))))
     assert sorted(r["id"] for r in rows) == sorted(c.id for c in wire_report.clusters)
-    assert list(rows[0]) == ["id", "story", "verdict", "score", "outlets", "missing", "signal_kinds", "claims", "text"]
+    assert list(rows[0]) == ["id", "thread", "story", "verdict", "score", "outlets", "missing", "signal_kinds",
+                             "claims", "text"]
     by_id = {c.id: c for c in wire_report.clusters}
     for r in rows:
         cl = by_id[r["id"]]
+        assert (r["thread"], r["story"]) == (cl.thread, cl.story)
         assert r["verdict"] == cl.verdict and r["outlets"].split(";") == list(cl.outlets)
         assert set(filter(None, r["signal_kinds"].split(";"))) == {s.kind for s in cl.signals}
     verdicts = [r["verdict"] for r in rows]

@@ -85,10 +85,10 @@ def facts_csv(report: Report) -> str:
     """facts.csv: one row per fact (shared and single-source), most divergent first."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["id", "story", "verdict", "score", "outlets", "missing", "signal_kinds", "claims", "text"])
+    w.writerow(["id", "thread", "story", "verdict", "score", "outlets", "missing", "signal_kinds", "claims", "text"])
     for f in rank(build_facts(report)):
         cl = f.cluster
-        w.writerow([cl.id, cl.story, cl.verdict, f"{cl.score:.2f}", _cell(";".join(cl.outlets)),
+        w.writerow([cl.id, cl.thread, cl.story, cl.verdict, f"{cl.score:.2f}", _cell(";".join(cl.outlets)),
                     _cell(";".join(cl.missing)), ";".join(dict.fromkeys(s.kind for s in cl.signals)),
                     len(cl.claims), _cell(f.tellings[0].claim.text)])
     return buf.getvalue()

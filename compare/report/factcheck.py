@@ -59,6 +59,7 @@ def build_factcheck(report: Report) -> dict:
     """Facts holding checkable claims, in three groups: conflicting, single-source, corroborated."""
     urls = {a.id: safe_url(a.url) for a in report.articles}
     arts = {a.id: a for a in report.articles}
+    stories = {s.id: s for s in report.stories}
     groups: dict[str, list[dict]] = {"conflict": [], "single": [], "corroborated": []}
     kinds_count = {"number": 0, "date": 0, "quote": 0, "action": 0}
     total = 0
@@ -74,6 +75,7 @@ def build_factcheck(report: Report) -> dict:
         entry = {"fact": f, "items": items, "conflicts": conflicts,
                  "single": len(f.cluster.outlets) == 1, "outlets": list(f.cluster.outlets),
                  "missing": list(f.cluster.missing),
+                 "stories": [stories[s] for s in f.cluster.stories or (f.cluster.story,) if s in stories],
                  "kinds": sorted({k for x in items for k in x.kinds}),
                  "sources": {x.claim.id: arts[x.claim.article] for x in items}}
         key = "conflict" if conflicts else "single" if entry["single"] else "corroborated"

@@ -7,7 +7,7 @@ from functools import cache
 from pathlib import Path
 
 from ..schema import Report, Signal
-from .view import KIND_NAMES, Fact, build_facts, rank
+from .view import KIND_NAMES, Fact, build_facts, rank, thread_groups
 
 QUESTIONS = Path(__file__).with_name("questions.toml")
 DEFAULT_ITEMS = 5
@@ -47,17 +47,37 @@ def select(facts: list[Fact], n: int = DEFAULT_ITEMS) -> list[Fact]:
 
 
 def build_teach(report: Report, n: int = DEFAULT_ITEMS) -> dict:
-    """Worksheet items: plain sentences and questions; the answer key holds the marked sentences."""
+    """Worksheet items grouped by thread, then story; plain sentences and questions, and an answer
+    key holding the marked sentences. Items are numbered in the order they appear."""
     q = load_questions()
-    items = []
-    for i, f in enumerate(select(rank(build_facts(report)), n), start=1):
-        kinds = list(dict.fromkeys(s.kind for s in f.signals))
-        questions = [q["general"]["question"]] + [q[k]["question"] for k in kinds if k in q]
-        answers = [{"kind": s.kind, "name": KIND_NAMES.get(s.kind, s.kind), "detail": s.detail,
-                    "look_for": q[s.kind]["look_for"].format(outlets=", ".join(_named(s))) if s.kind in q else "",
-                    "terms": {o: t for o, t in sorted(s.terms.items()) if t}}
-                   for s in f.signals]
-        items.append({"n": i, "fact": f, "questions": questions, "answers": answers,
-                      "missing": list(f.cluster.missing)})
-    outlets = sorted({a.outlet for a in report.articles})
-    return {"report": report, "items": items, "outlets": outlets}
+    chosen = {f.cluster.id: f for f in select(rank(build_facts(report)), n)}
+    outlet_of = {a.id: a.outlet for a in report.articles}
+    threads, items, shown = [], [], []
+    for th, stories in thread_groups(report):
+        sections = []
+        for s in stories:
+            facts = sorted((f for f in chosen.values() if f.cluster.story == s.id), key=clarity)
+            if not facts:
+                continue
+            section = {"story": s, "outlets": sorted({outlet_of[a] for a in s.articles}), "items": []}
+            for f in facts:
+                kinds = list(dict.fromkeys(sg.kind for sg in f.signals))
+                questions = [q["general"]["question"]] + [q[k]["question"] for k in kinds if k in q]
+                answers = [{"kind": sg.kind, "name": KIND_NAMES.get(sg.kind, sg.kind), "detail": sg.detail,
+                            "look_for": q[sg.kind]["look_for"].format(outlets=", ".join(_named(sg)))
+                            if sg.kind in q else "",
+                            "terms": {o: t for o, t in sorted(sg.terms.items()) if t}}
+                           for sg in f.signals]
+                item = {"n": len(items) + 1, "fact": f, "questions": questions, "answers": answers,
+                        "missing": list(f.cluster.missing), "story": s}
+                section["items"].append(item)
+                items.append(item)
+            sections.append(section)
+            shown.append(s)
+        if sections:
+            threads.append({"thread": th, "stories": sections})
+    # the outlets of the stories on the sheet; of every story when no fact made it
+    stories = shown or list(report.stories)
+    outlets = sorted({outlet_of[a] for s in stories for a in s.articles} or set(outlet_of.values()))
+    return {"report": report, "threads": threads, "items": items, "outlets": outlets,
+            "stories": len(stories), "all_stories": len(report.stories)}

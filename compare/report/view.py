@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..schema import Claim, Cluster, Report, Signal, divergence_order
+from ..schema import Claim, Cluster, Report, Signal, Story, Thread, divergence_order
 from .charts import agreement_chart, coverage_chart
 
 KIND_NAMES = {
@@ -139,33 +139,60 @@ def _overview(report: Report, article_ids: tuple[str, ...], facts: list[Fact]) -
     return rows
 
 
+def thread_groups(report: Report) -> list[tuple[Thread, list[Story]]]:
+    """Threads in report order, each with its stories in report order; a story whose thread the
+    report does not list gets a thread of its own, named after its first story."""
+    listed = {t.id: t for t in report.threads}
+    order = list(listed)
+    for s in report.stories:
+        if s.thread not in listed:
+            listed[s.thread] = Thread(s.thread, (), s.title)
+            order.append(s.thread)
+    groups = [(listed[tid], [s for s in report.stories if s.thread == tid]) for tid in order]
+    return [(t, stories) for t, stories in groups if stories]
+
+
 def build_view(report: Report) -> dict:
     articles = {a.id: a for a in report.articles}
+    stories = {s.id: s for s in report.stories}
     facts = rank(build_facts(report))
     multi = [f for f in facts if f.cluster.verdict != "single-source"]
     single = [f for f in facts if f.cluster.verdict == "single-source"]
-    by_story = []
-    for s in report.stories:
-        story_facts = [f for f in facts if f.cluster.story == s.id]
-        shared = [f for f in story_facts if f.cluster.verdict != "single-source"]
-        outlets = sorted({articles[a].outlet for a in s.articles})
-        by_story.append({
-            "story": s,
-            "articles": [articles[a] for a in s.articles],
-            "overview": _overview(report, s.articles, story_facts),
-            "diverge": [f for f in shared if f.cluster.verdict == "diverge"],
-            "agree": [f for f in shared if f.cluster.verdict == "agree"],
-            "single": [f for f in story_facts if f.cluster.verdict == "single-source"],
-            "outlets": outlets,
-            "coverage": coverage_chart(shared, outlets),
-            "agreement": agreement_chart([f.cluster for f in story_facts], outlets),
-        })
+    by_thread, by_story = [], []
+    for th, th_stories in thread_groups(report):
+        sections = []
+        for s in th_stories:
+            story_facts = [f for f in facts if f.cluster.story == s.id]
+            shared = [f for f in story_facts if f.cluster.verdict != "single-source"]
+            # only the outlets with an article in this story get a column
+            outlets = sorted({articles[a].outlet for a in s.articles})
+            sections.append({
+                "story": s,
+                "articles": [articles[a] for a in s.articles],
+                "overview": _overview(report, s.articles, story_facts),
+                "diverge": [f for f in shared if f.cluster.verdict == "diverge"],
+                "agree": [f for f in shared if f.cluster.verdict == "agree"],
+                "single": [f for f in story_facts if f.cluster.verdict == "single-source"],
+                "outlets": outlets,
+                "coverage": coverage_chart(shared, outlets),
+                "agreement": agreement_chart([f.cluster for f in story_facts], outlets),
+            })
+        arts = [articles[a] for s in th_stories for a in s.articles]
+        by_thread.append({"thread": th, "stories": sections, "articles": len(arts),
+                          "outlets": sorted({a.outlet for a in arts})})
+        by_story.extend(sections)
+    # a fact told in several stories of its thread: the stories besides its primary one
+    also = {f.cluster.id: [stories[s] for s in f.cluster.stories if s != f.cluster.story and s in stories]
+            for f in facts}
     claim_marks = {}
     for f in facts:
         for t in f.tellings:
             claim_marks[t.claim.id] = f.cluster
+    # the full texts in the order of the sections: thread, then story
+    story_of = {a: sec["story"] for sec in by_story for a in sec["story"].articles}
+    listed = [articles[a] for a in story_of] + [a for a in report.articles if a.id not in story_of]
     article_parts = []
-    for a in report.articles:
+    for a in listed:
         spans = [(c.start, c.end, "claim", c) for c in report.claims if c.article == a.id]
         spans += [(e.start, e.end, "excluded", e) for e in a.excluded]
         spans.sort(key=lambda s: s[0])
@@ -177,8 +204,10 @@ def build_view(report: Report) -> dict:
             pos = max(pos, end)
         if pos < len(a.text):
             parts.append(("gap", a.text[pos:], None))
-        article_parts.append({"article": a, "parts": parts})
+        article_parts.append({"article": a, "parts": parts, "story": story_of.get(a.id)})
     counts = {
+        "threads": len(by_thread),
+        "stories": len(by_story),
         "articles": len(report.articles),
         "outlets": len({a.outlet for a in report.articles}),
         "claims": len(report.claims),
@@ -190,7 +219,8 @@ def build_view(report: Report) -> dict:
     }
     return {
         "report": report,
-        "stories": by_story,
+        "threads": by_thread,
+        "also": also,
         "counts": counts,
         "articles": article_parts,
         "claim_cluster": claim_marks,
