@@ -307,9 +307,10 @@ class StoryGrouper:
 
 
 def _title(claims: Sequence[Claim], members: Sequence[str]) -> str:
-    """The names most articles of the group mention, most shared first."""
+    """The names most articles of the group mention, most shared first, then most mentioned."""
     keep = set(members)
     df: Counter[str] = Counter()
+    tf: Counter[str] = Counter()
     names: dict[str, set[str]] = {}
     for c in claims:
         if c.article in keep:
@@ -317,7 +318,8 @@ def _title(claims: Sequence[Claim], members: Sequence[str]) -> str:
                 label, _, name = e.partition(":")
                 if label in ("GPE", "PERSON", "LOC", "ORG", "FAC", "EVENT"):
                     names.setdefault(c.article, set()).add(name)
+                    tf[name] += 1
     for found in names.values():
         df.update(found)
-    top = [name for name, _ in sorted(df.items(), key=lambda kv: (-kv[1], kv[0]))[:3]]
+    top = [name for name, _ in sorted(df.items(), key=lambda kv: (-kv[1], -tf[kv[0]], kv[0]))[:3]]
     return ", ".join(top) if top else "untitled story"
