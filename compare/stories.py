@@ -296,7 +296,7 @@ class StoryGrouper:
         stories = []
         for lab, g in enumerate(groups):
             members = tuple(ids[i] for i in g)
-            stories.append(Story(f"s{lab + 1}", members, _title(claims, members),
+            stories.append(Story(f"s{lab + 1}", members, _headline(articles, g, sig) or _title(claims, members),
                                  thread=f"t{tlabels[lab] + 1}"))
         threads = []
         for t in range(tlabels.max() + 1):
@@ -304,6 +304,17 @@ class StoryGrouper:
             arts = [a for s in stories if s.id in held for a in s.articles]
             threads.append(Thread(f"t{t + 1}", held, _title(claims, arts)))
         return stories, threads
+
+
+def _headline(articles: Sequence[Article], rows: np.ndarray, sig: Signatures) -> str | None:
+    """The headline of the story's most central titled article (the lead nearest the others'),
+    as news aggregators show a story; None when no article has a headline."""
+    titled = [i for i in rows if (articles[i].title or "").strip()]
+    if not titled:
+        return None
+    centrality = (sig.lead[titled] @ sig.lead[rows].T).mean(axis=1)
+    best = titled[int(np.argmax(centrality))]
+    return " ".join(articles[best].title.split())
 
 
 def _title(claims: Sequence[Claim], members: Sequence[str]) -> str:
