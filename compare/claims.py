@@ -395,9 +395,24 @@ class ClaimExtractor:
                             t.lemma_.lower() for t in sent
                             if t.is_alpha and not t.is_stop and len(t) > 1
                         ),
+                        tokens=parse_tokens(sent, span.start),
                     )
                 )
         return [_canonical_speaker(c, state[c.article]["people"]) for c in claims]
+
+
+def parse_tokens(sent, offset: int) -> tuple[tuple[int, int, str, str, str, int], ...]:
+    """The sentence's parse as plain tuples, offsets in the article: what framing reads."""
+    first = sent.start
+    out = []
+    for t in sent:
+        if t.is_space:
+            continue
+        head = t.head.i - first if t.head.i != t.i and sent.start <= t.head.i < sent.end else -1
+        out.append((offset + t.idx, offset + t.idx + len(t.text), t.lemma_.lower(), t.pos_, t.dep_, head))
+    # heads index tokens of the sentence, spaces included; map them to this tuple
+    index = {t.i - first: k for k, t in enumerate(x for x in sent if not x.is_space)}
+    return tuple((a, b, lem, pos, dep, index.get(h, -1) if h >= 0 else -1) for a, b, lem, pos, dep, h in out)
 
 
 def _canonical_speaker(claim: Claim, people: list[str]) -> Claim:

@@ -9,7 +9,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +20,7 @@ from .context import story_context
 from .diverge import assess
 from .embed import Embedder, SentenceTransformerEmbedder
 from .errors import CorpusError
+from .framing import FramingProfiler, document_frequency
 from .ingest import load_outlets, read_articles
 from .judge import NLI_LABELS
 from .schema import Article, Claim, Cluster, Link, Report, divergence_order
@@ -64,6 +65,7 @@ class Pipeline:
         clusterer: ClaimClusterer | JudgedClusterer | None = None,
         grouper: StoryGrouper | None = None,
         contradiction: float = DEFAULT_CONTRADICTION,
+        profiler: FramingProfiler | None = None,
     ):
         self.embedder = embedder if embedder is not None else SentenceTransformerEmbedder()
         self.extractor = extractor if extractor is not None else ClaimExtractor()
@@ -71,6 +73,7 @@ class Pipeline:
             threshold=DEFAULT_JUDGE_THRESHOLD, k=DEFAULT_K, lexical_weight=DEFAULT_LEXICAL_WEIGHT)
         self.contradiction = contradiction
         self.grouper = grouper if grouper is not None else StoryGrouper()
+        self.profiler = profiler if profiler is not None else FramingProfiler()
 
     def prepare(
         self,
@@ -180,6 +183,16 @@ class Pipeline:
             ))
         clusters.sort(key=lambda c: (order[c.story], *divergence_order(c)))
         timings["diverge"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        texts = {a.id: a.text for a in articles}
+        df, n_docs = document_frequency(claims)
+        by_story: dict[str, list[Claim]] = {}
+        for c in claims:
+            by_story.setdefault(story_of[c.article], []).append(c)
+        stories = [replace(s, framing=tuple(self.profiler.profile(by_story.get(s.id, []), texts, df, n_docs).items()))
+                   for s in stories]
+        timings["framing"] = time.perf_counter() - t
         log.info("timings: %s", ", ".join(f"{k} {v:.2f} s" for k, v in timings.items()))
 
         return Report(
@@ -190,7 +203,7 @@ class Pipeline:
             threads=tuple(threads),
             model=self.embedder.describe() | {"spacy": self.extractor.model}
             | ({"judge": judge.describe()} if judge is not None else {}),
-            params=self.clusterer.describe() | self.grouper.describe()
+            params=self.clusterer.describe() | self.grouper.describe() | self.profiler.describe()
             | ({"contradiction": self.contradiction} if judge is not None else {}),
             timings={k: round(v, 3) for k, v in timings.items()},
             warnings=tuple(prep.warnings),

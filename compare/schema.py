@@ -84,6 +84,8 @@ class Claim:
     voice: str = "active"
     negated: bool = False
     lemmas: tuple[str, ...] = ()
+    # the parse, one (start, end, lemma, POS, dependency, head index in this tuple or -1) per token
+    tokens: tuple[tuple[int, int, str, str, str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,18 @@ class Cluster:
 
 
 @dataclass(frozen=True)
+class FramingTerm:
+    """A word an outlet's own text loads what it reports with, or labels a named referent with."""
+
+    term: str
+    kind: str  # "loaded" | "label" | "substitution"
+    referent: str | None
+    claims: tuple[str, ...]
+    why: str
+    score: float = 0.0
+
+
+@dataclass(frozen=True)
 class Story:
     """The articles that report one news event (same happening, actors, place and days)."""
 
@@ -135,6 +149,7 @@ class Story:
     articles: tuple[str, ...]
     title: str
     thread: str = "t1"
+    framing: tuple[tuple[str, tuple[FramingTerm, ...]], ...] = ()  # (outlet, its terms), by outlet
 
 
 @dataclass(frozen=True)
@@ -184,7 +199,10 @@ class Report:
                 {"id": t.id, "stories": list(t.stories), "title": t.title} for t in self.threads
             ],
             "stories": [
-                {"id": s.id, "articles": list(s.articles), "title": s.title, "thread": s.thread}
+                {"id": s.id, "articles": list(s.articles), "title": s.title, "thread": s.thread,
+                 "framing": {o: [{"term": t.term, "kind": t.kind, "referent": t.referent,
+                                  "claims": list(t.claims), "why": t.why, "score": t.score}
+                                 for t in terms] for o, terms in s.framing}}
                 for s in self.stories
             ],
             "claims": [_claim_dict(c) for c in self.claims],
