@@ -29,10 +29,10 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "training"))
 
 import numpy as np  # noqa: E402
+from framing import spans  # noqa: E402
 
 from compare.framing import FramingProfiler, candidates, document_frequency  # noqa: E402
 from compare.pipeline import Pipeline  # noqa: E402
-from framing import spans  # noqa: E402
 
 TARGET_RECALL, TARGET_DENSITY, TARGET_INSIDE, TARGET_SHARE = 0.5, 0.05, 1 / 3, 0.20
 
@@ -68,7 +68,7 @@ def main() -> int:
     texts = {a.id: a.text for a in report.articles}
     flags = []
     for s in report.stories:
-        for outlet, terms in s.framing:
+        for _outlet, terms in s.framing:
             for term in terms:
                 for cid in term.claims:
                     c = claims[cid]
