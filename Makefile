@@ -6,7 +6,7 @@ TEST_STAMP := $(VENV)/.installed-test
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test lint bench evaluate sweep clean chromium pairs-data bench-pairs stack story-data stories bench-stories
+.PHONY: run test lint bench evaluate sweep clean chromium pairs-data bench-pairs stack story-data stories bench-stories framing bench-framing
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -71,3 +71,10 @@ stories: $(STAMP)
 
 bench-stories: $(STAMP)
 	$(BIN)/python benchmarks/stories_dev.py
+
+# The framing term model: fitted on basil-dev's expert spans (needs story-data's cache).
+framing: $(STAMP)
+	$(BIN)/python training/framing.py --write
+
+bench-framing: $(STAMP)
+	$(BIN)/python benchmarks/framing_dev.py
