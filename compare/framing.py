@@ -29,7 +29,7 @@ from .schema import Claim, FramingTerm
 MODEL_PATH = Path(__file__).parent / "models" / "framing" / "model.json"
 FRAMING_FEATURES = ("vader", "vader_known", "lexicon", "adj", "adv", "verb", "noun", "modifier",
                     "label", "distinctive", "shared", "rare", "quoted", "heading", "common", "speech",
-                    "claim_charge")
+                    "claim_charge", "position")
 VOCAB_PATH = Path(__file__).parent / "models" / "pair-minilm" / "vocab.txt"
 CONTENT_POS = {"ADJ": "adj", "ADV": "adv", "VERB": "verb", "NOUN": "noun"}
 MODIFIER_DEPS = {"amod", "advmod", "acomp", "npadvmod"}
@@ -115,6 +115,10 @@ def candidates(claims: Sequence[Claim], texts: dict[str, str], df: Counter, n_do
     out = []
     common = common_words()
     speech = load_lexicon().speech_verbs
+    rank: dict[str, list[str]] = {}
+    for c in claims:
+        rank.setdefault(c.article, []).append(c.id)
+    position = {cid: k / max(len(ids) - 1, 1) for ids in rank.values() for k, cid in enumerate(ids)}
     for c in claims:
         text = texts[c.article]
         quoted = 1.0 if c.speaker else 0.0
@@ -142,6 +146,7 @@ def candidates(claims: Sequence[Claim], texts: dict[str, str], df: Counter, n_do
                 1.0 if low in common else 0.0,
                 1.0 if pos == "VERB" and lemma in speech else 0.0,
                 max([v for j, v in enumerate(charges) if j != k], default=0.0) / 4.0,
+                position[c.id],  # 0 for the headline or first sentence, 1 for the last
             )
             out.append(Candidate(c, k, low, lemma, ref, f))
     return out
