@@ -29,7 +29,7 @@ from .schema import Claim, FramingTerm
 MODEL_PATH = Path(__file__).parent / "models" / "framing" / "model.json"
 FRAMING_FEATURES = ("vader", "vader_known", "lexicon", "adj", "adv", "verb", "noun", "modifier",
                     "label", "distinctive", "shared", "rare", "quoted", "heading", "common", "speech",
-                    "claim_charge", "position")
+                    "claim_charge", "position", "label_own")
 VOCAB_PATH = Path(__file__).parent / "models" / "pair-minilm" / "vocab.txt"
 CONTENT_POS = {"ADJ": "adj", "ADV": "adv", "VERB": "verb", "NOUN": "noun"}
 MODIFIER_DEPS = {"amod", "advmod", "acomp", "npadvmod"}
@@ -91,6 +91,13 @@ class Candidate:
     features: tuple[float, ...]
 
 
+def _key(name: str) -> str:
+    """A referent's name as outlets share it: its last word, lower-cased ("Kim Jong Un" and
+    "Kim" do not meet, "President Trump" and "Donald Trump" do)."""
+    words = name.lower().replace("'s", "").split()
+    return words[-1] if words else ""
+
+
 def _referent(claim: Claim, k: int, text: str) -> str | None:
     """The named thing token ``k`` labels ("dictator" in "North Korean dictator Kim Jong Un"), if any."""
     toks = claim.tokens
@@ -118,6 +125,17 @@ def candidates(claims: Sequence[Claim], texts: dict[str, str], df: Counter, n_do
     rank: dict[str, list[str]] = {}
     for c in claims:
         rank.setdefault(c.article, []).append(c.id)
+    # what each outlet calls each named referent, and which referents each outlet names
+    refs: dict[tuple[str, int], str] = {}
+    labels: dict[tuple[str, str], set[str]] = {}
+    named: dict[str, set[str]] = {o: set() for o in outlets}
+    for c in claims:
+        named[c.outlet].update(_key(e.partition(":")[2]) for e in c.entities)
+        for k in range(len(c.tokens)):
+            ref = _referent(c, k, texts[c.article])
+            if ref:
+                refs[(c.id, k)] = ref
+                labels.setdefault((c.outlet, _key(ref)), set()).add(c.tokens[k][2])
     position = {cid: k / max(len(ids) - 1, 1) for ids in rank.values() for k, cid in enumerate(ids)}
     for c in claims:
         text = texts[c.article]
@@ -130,7 +148,10 @@ def candidates(claims: Sequence[Claim], texts: dict[str, str], df: Counter, n_do
                 continue
             low = word.lower()
             val = vader.get(low, vader.get(lemma))
-            ref = _referent(c, k, text)
+            ref = refs.get((c.id, k))
+            # a label no other outlet gives this referent, which another outlet does name
+            own = ref is not None and any(_key(ref) in named[o] for o in others) and not any(
+                lemma in labels.get((o, _key(ref)), ()) for o in others)
             f = (
                 abs(val) / 4.0 if val is not None else 0.0,
                 1.0 if val is not None else 0.0,
@@ -147,6 +168,7 @@ def candidates(claims: Sequence[Claim], texts: dict[str, str], df: Counter, n_do
                 1.0 if pos == "VERB" and lemma in speech else 0.0,
                 max([v for j, v in enumerate(charges) if j != k], default=0.0) / 4.0,
                 position[c.id],  # 0 for the headline or first sentence, 1 for the last
+                1.0 if own else 0.0,
             )
             out.append(Candidate(c, k, low, lemma, ref, f))
     return out
@@ -173,7 +195,8 @@ def _why(cand: Candidate, p: float) -> str:
         frame = load_lexicons().framing.get(cand.lemma) or load_lexicons().framing.get(cand.word)
         bits.append(f"in the framing lexicon ({frame})")
     if cand.referent:
-        bits.append(f"a label for {cand.referent}")
+        bits.append(f"a label for {cand.referent}"
+                    + (" that no other outlet of the story gives it" if f["label_own"] else ""))
     if f["distinctive"] > 0.3:
         bits.append(f"distinctive of {cand.claim.outlet} in this story (log-odds z {f['distinctive'] * 5:.1f})")
     if f["shared"] == 0.0:

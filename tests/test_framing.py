@@ -44,12 +44,14 @@ def test_candidates_read_charge_role_and_referent(story):
     assert features(cands, "reckless")["vader"] > 0.3 and features(cands, "reckless")["adj"] == 1.0
     assert features(cands, "slammed")["shared"] == 0.0
     assert features(cands, "met")["shared"] == 1.0  # both outlets say "met"
+    # Fox's "dictator" for Kim Jong Un is its own label; NYT names him too, as "leader"
+    assert features(cands, "dictator")["label_own"] == 1.0 and features(cands, "leader")["label_own"] == 1.0
 
 
 def test_profile_names_the_loaded_words_and_labels_with_why(story):
     arts, claims = story
     df, n = document_frequency(claims)
-    model = TermModel(coef=(4.0, 0.5, 2.0, 0, 0, 0, 0, 0.5, 3.0, 1.0, -2.0, 0, 0, 0, 0, 0, 0, 0), intercept=-2.0,
+    model = TermModel(coef=(4.0, 0.5, 2.0, 0, 0, 0, 0, 0.5, 3.0, 1.0, -2.0, 0, 0, 0, 0, 0, 0, 0, 0), intercept=-2.0,
                       threshold=0.5)
     prof = FramingProfiler(model).profile(claims, {a.id: a.text for a in arts}, df, n)
     fox = {t.term: t for t in prof["Fox"]}
