@@ -199,10 +199,43 @@ def test_highlighted_terms_are_marked_with_colour_and_a_second_cue(report_page, 
         background: getComputedStyle(e).backgroundColor}))""")
     assert marks, "no highlighted term"
     terms = {t.lower() for c in report.clusters for s in c.signals for ts in s.terms.values() for t in ts}
+    framing = {t.term for s in report.stories for _, ts in s.framing for t in ts}
     for m in marks:
         assert "underline" in m["underline"] and m["label"] == f'" [{m["kind"]}]"'
         assert m["background"] not in ("rgba(0, 0, 0, 0)", "transparent")
-        assert any(m["text"].lower().startswith(t[:max(len(t) - 1, 1)]) for t in terms), m["text"]
+        if m["kind"] in ("loaded", "label"):  # a framing term, marked as the outlet wrote it
+            assert m["text"].lower() in framing, m["text"]
+        else:
+            assert any(m["text"].lower().startswith(t[:max(len(t) - 1, 1)]) for t in terms), m["text"]
+
+
+def test_framing_profile_per_outlet_opens_to_its_sentences(report_page, seeds):
+    report, _ = seeds
+    page = report_page.page
+    outlet_of = {a.id: a.outlet for a in report.articles}
+    assert any(terms for s in report.stories for _, terms in s.framing), "the seeds should give a framing profile"
+    for s in report.stories:
+        outlets = sorted({outlet_of[a] for a in s.articles} | {o for o, _ in s.framing})
+        shown = page.eval_on_selector_all(f"[id='story-{s.id}'] .framing-outlet", "els => els.map(e => e.dataset.outlet)")
+        assert shown == outlets, s.id
+    s, (outlet, terms) = next((s, p) for s in report.stories for p in s.framing if p[1])
+    details = page.locator(f"[id='story-{s.id}'] details.framing-outlet[data-outlet='{outlet}']")
+    assert details.locator("li.term").first.is_hidden()  # a long profile stays folded under its summary
+    details.locator("summary").click()
+    assert details.locator("li.term").count() == len(terms)
+    assert details.locator("li.term strong").first.inner_text() == terms[0].term
+    first = details.locator("ul.sentences a").first
+    assert first.is_visible() and first.get_attribute("href") == f"#{terms[0].claims[0]}"
+    target = page.locator(f"[id='{terms[0].claims[0]}']")
+    assert target.count() == 1 and target.evaluate("e => e.closest('.article-text') !== null")
+    _select(report_page, "f-outlet", outlet)
+    assert details.is_visible()
+    others = page.locator(f".framing-outlet:not([data-outlet='{outlet}'])")
+    assert others.count() > 0 and all(others.nth(i).is_hidden() for i in range(others.count()))
+    _select(report_page, "f-outlet", "")
+    assert others.first.is_visible()
+    details.locator("summary").click()
+    assert report_page.errors == []
 
 
 def test_claim_links_reach_the_full_article(report_page):

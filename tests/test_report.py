@@ -23,7 +23,18 @@ from compare.report.charts import ABSENT, DIFFERENT, STATED, agreement_matrix, c
 from compare.report.factcheck import build_factcheck, checkable, named_actor, quotes_in
 from compare.report.teach import build_teach
 from compare.report.view import safe_url
-from compare.schema import Article, Claim, Cluster, Excluded, Quantity, Report, Signal, Story, Thread
+from compare.schema import (
+    Article,
+    Claim,
+    Cluster,
+    Excluded,
+    FramingTerm,
+    Quantity,
+    Report,
+    Signal,
+    Story,
+    Thread,
+)
 
 HOSTILE = """Evil Outlet headline
 
@@ -140,6 +151,37 @@ def threaded_report() -> Report:
                Story("s3", ("a3", "c3"), "School budget cut", "t2"))
     threads = (Thread("t1", ("s1", "s2"), "Orvel dam"), Thread("t2", ("s3",), "City budget"))
     return Report(articles=arts, claims=tuple(claims), clusters=clusters, stories=stories, threads=threads,
+                  model={"name": "hand-made"}, params={"linkage": "average", "threshold": 0.5})
+
+
+RECKLESS_WHY = "charged in the VADER lexicon (-1.5 on -4..4); no other outlet of the story uses it; P(loaded) 0.91"
+DICTATOR_WHY = "a label for Kim Jong Un; no other outlet of the story uses it; P(loaded) 0.85"
+
+
+def framed_report(hostile: str = "", terms: tuple[FramingTerm, ...] | None = None) -> Report:
+    """Fox and AP on one missile launch, built by hand; Fox's framing profile loads one sentence
+    ("reckless") and labels Kim Jong Un ("dictator"), AP has no profile. ``hostile`` is put into
+    Fox's second sentence; ``terms`` replace Fox's profile."""
+    texts = {"fox": ("Fox", f"North Korean dictator Kim Jong Un fired a missile on Sunday. "
+                            f"The reckless launch alarmed Tokyo{hostile}.\n"),
+             "ap": ("AP", "North Korean leader Kim Jong Un fired a missile on Sunday.\n")}
+    arts = tuple(Article(id=k, source=f"{k}.txt", outlet=o, title=None, date="2024-06-02", url=None, text=t)
+                 for k, (o, t) in texts.items())
+    claims = []
+    for a in arts:
+        for n, sentence in enumerate(a.text.strip().split(". "), start=1):
+            sentence = sentence if sentence.endswith(".") else sentence + "."
+            start = a.text.index(sentence)
+            claims.append(Claim(id=f"{a.id}-{n:02d}", article=a.id, outlet=a.outlet, text=sentence, start=start,
+                                end=start + len(sentence)))
+    label = (Signal("wording", ("AP", "Fox"), {"AP": [], "Fox": ["dictator"]}, "Fox says 'dictator'."),)
+    clusters = (Cluster("f001", "s1", ("ap-01", "fox-01"), ("AP", "Fox"), "diverge", label, score=2.0),
+                Cluster("f002", "s1", ("fox-02",), ("Fox",), "single-source"))
+    if terms is None:
+        terms = (FramingTerm("reckless", "loaded", None, ("fox-02",), RECKLESS_WHY, 0.91),
+                 FramingTerm("dictator", "label", "Kim Jong Un", ("fox-01",), DICTATOR_WHY, 0.85))
+    story = Story("s1", ("fox", "ap"), "Missile launch", framing=(("Fox", terms),))
+    return Report(articles=arts, claims=tuple(claims), clusters=clusters, stories=(story,),
                   model={"name": "hand-made"}, params={"linkage": "average", "threshold": 0.5})
 
 
@@ -539,3 +581,112 @@ def test_linked_facts_carry_their_judged_links_and_confidence(fast_pipeline, cor
     html = render_html(report)
     assert "same fact with probability" in html
     assert doc["model"]["judge"]["name"] == "overlap"
+
+
+# framing profile
+
+def test_html_shows_each_outlets_framing_profile_with_its_sentences():
+    html = render_html(framed_report())
+    story = html[html.index('<section class="story" id="story-s1">'):html.index("<h2>Articles</h2>")]
+    _in_order(story, "<h4>Overview</h4>", "<h4>Agreement between outlets</h4>", "<h4>Framing profile</h4>",
+              '<p class="framing-outlet none" data-outlet="AP"><span class="outlet">AP</span>: no loaded word or '
+              "label found.</p>",
+              '<details class="framing-outlet" id="framing-s1-2" data-outlet="Fox">',
+              '<summary><span class="outlet">Fox</span>: 2 terms, most loaded “reckless”, “dictator”</summary>',
+              '<strong>reckless</strong> <span class="kind">loaded</span>', RECKLESS_WHY,
+              'The <mark data-kind="loaded">reckless</mark> launch alarmed Tokyo.', '<a href="#fox-02">in the article</a>',
+              '<strong>dictator</strong> <span class="kind">label</span> for <em>Kim Jong Un</em>', DICTATOR_WHY,
+              'North Korean <mark data-kind="label">dictator</mark> Kim Jong Un fired a missile on Sunday.',
+              '<a href="#fox-01">in the article</a> · <a href="#fact-f001">fact f001</a>',
+              "<h4>Facts, most divergent first</h4>")
+    profile = story[story.index("<h4>Framing profile</h4>"):story.index("<h4>Facts, most divergent first</h4>")]
+    assert '<a href="#fox-02">in the article</a> · ' not in profile  # a single-source claim has no fact to link
+    for cid in ("fox-01", "fox-02"):
+        assert f'<span class="claim" id="{cid}"' in html  # each link reaches the sentence in the full text
+
+
+def test_markdown_lists_each_outlets_framing_profile():
+    md = render_markdown(framed_report())
+    _in_order(md, "#### Agreement between outlets\n", "#### Framing profile\n",
+              "- **AP**: no loaded word or label found.\n",
+              "- **Fox** (2 terms)\n"
+              f"  - **reckless** (loaded): {RECKLESS_WHY}\n"
+              "    - The **reckless** launch alarmed Tokyo.\n"
+              f"  - **dictator** (label, for Kim Jong Un): {DICTATOR_WHY}\n"
+              "    - North Korean **dictator** Kim Jong Un fired a missile on Sunday. \\[f001\\]\n",
+              "#### Facts told differently")
+
+
+def test_framing_profile_shows_terms_most_loaded_first_and_marks_only_the_word():
+    from compare.report.view import framing_profile, highlight
+
+    report = framed_report(terms=(FramingTerm("top", "loaded", None, ("fox-02",), "w", 0.6),
+                                  FramingTerm("reckless", "loaded", None, ("fox-02", "gone"), "w", 0.9)))
+    claims = {c.id: c for c in report.claims}
+    rows = framing_profile(report.stories[0], ["AP", "Fox"], claims)
+    assert [(r["outlet"], [f.term.term for f in r["terms"]]) for r in rows] == [("AP", []), ("Fox", ["reckless", "top"])]
+    assert [[tl.claim.id for tl in f.sentences] for f in rows[1]["terms"]] == [["fox-02"], ["fox-02"]]  # unknown ids skipped
+    assert [p.text for p in rows[1]["terms"][1].sentences[0].pieces if p.mark] == []  # "top" is not in the sentence
+    pieces = highlight("the top topic, Top", ["top"], "loaded", exact=True)
+    assert [p.text for p in pieces if p.mark] == ["top", "Top"]  # the word as written, not a prefix
+
+
+def test_framing_profile_escapes_terms_whys_referents_and_sentences():
+    bad = "<script>alert(2)</script>"
+    term = FramingTerm(bad, "label", "<b>Kim</b>", ("fox-02",), "why <script>alert(3)</script>", 0.99)
+    report = framed_report(hostile=f" {bad}", terms=(term,))
+    docs = render(report, ["all"])
+    assert docs == render(report, ["all"])
+    for name in ("report.html", "teach.html"):
+        html = docs[name]
+        assert "<script>alert" not in html and "<b>Kim" not in html, name
+        assert "&lt;script&gt;alert(2)&lt;/script&gt;" in html and "&lt;b&gt;Kim&lt;/b&gt;" in html, name
+    assert "why &lt;script&gt;alert(3)&lt;/script&gt;" in docs["report.html"]
+    assert '<mark data-kind="label">&lt;script&gt;alert(2)&lt;/script&gt;</mark>' in docs["teach.html"]
+    for name in ("report.md", "teach.md"):
+        assert not re.search(r"(?<!\\)<(script|b)\b", docs[name]), name
+    assert "**\\<script\\>alert(2)\\</script\\>** (label, for \\<b\\>Kim\\</b\\>)" in docs["report.md"]
+
+
+def test_teach_adds_word_choice_exercises_from_the_framing_profile():
+    report = framed_report()
+    t = build_teach(report)
+    assert [(it["type"], it["n"]) for it in t["items"]] == [("fact", 1), ("word", 2), ("word", 3)]
+    words = [it for it in t["items"] if it["type"] == "word"]
+    assert [(it["outlet"], it["term"].term, it["telling"].claim.id) for it in words] == \
+        [("Fox", "reckless", "fox-02"), ("Fox", "dictator", "fox-01")]
+    assert [it["term"].term for it in build_teach(report, words=1)["items"] if it["type"] == "word"] == ["reckless"]
+    assert [it["type"] for it in build_teach(report, words=0)["items"]] == ["fact"]
+    html = render_teach(report)
+    sheet, key = html.split('id="answer-key"')
+    _in_order(sheet, '<h4>1. Fact f001</h4>', '<h4>2. Word choice: Fox</h4>', "<p>Fox writes:</p>",
+              "<blockquote>The reckless launch alarmed Tokyo.</blockquote>", "Which word in this sentence loads it",
+              "What would a neutral word be?", '<h4>3. Word choice: Fox</h4>',
+              "Which word does Fox use to describe Kim Jong Un?")
+    assert "<mark" not in sheet and RECKLESS_WHY not in sheet
+    _in_order(key, "<h3>2. Word choice: Fox (story s1)</h3>",
+              '<blockquote>The <mark data-kind="loaded">reckless</mark> launch alarmed Tokyo.</blockquote>',
+              f'<strong>reckless</strong> <span class="kind">loaded</span>: {RECKLESS_WHY}.',
+              "Fox chose “reckless”.", "<h3>3. Word choice: Fox (story s1)</h3>",
+              f'<span class="kind">label</span> for <em>Kim Jong Un</em>: {DICTATOR_WHY}.',
+              "Fox calls Kim Jong Un by the label “dictator”.")
+    md = render_teach(report, "md")
+    _in_order(md, "#### 2. Word choice: Fox\n\nFox writes:\n\n> The reckless launch alarmed Tokyo.\n",
+              "## Answer key", "### 2. Word choice: Fox (story s1)\n\n> The **reckless** launch alarmed Tokyo.\n",
+              f"- **reckless** (loaded): {RECKLESS_WHY}. What to look for: Fox chose “reckless”.")
+
+
+def test_word_exercises_spread_over_outlets_and_sentences():
+    from compare.report.teach import select_words
+
+    report = framed_report()
+    fox = [FramingTerm("reckless", "loaded", None, ("fox-02",), "w", 0.95),
+           FramingTerm("launch", "loaded", None, ("fox-02",), "w", 0.94),  # the same sentence again
+           FramingTerm("fired", "loaded", None, ("fox-01",), "w", 0.93),
+           FramingTerm("absent", "loaded", None, ("fox-01",), "w", 0.99)]  # not in its sentence
+    ap = [FramingTerm("leader", "loaded", None, ("ap-01",), "w", 0.5)]
+    story = replace(report.stories[0], framing=(("AP", tuple(ap)), ("Fox", tuple(fox))))
+    claims = {c.id: c for c in report.claims}
+    picked = select_words(story, claims, 3)
+    assert [(tl.outlet, t.term) for t, tl in picked] == [("Fox", "reckless"), ("Fox", "fired"), ("AP", "leader")]
+    assert [(tl.outlet, t.term) for t, tl in select_words(story, claims, 2)] == [("Fox", "reckless"), ("AP", "leader")]

@@ -1,4 +1,5 @@
-"""The teaching view: a worksheet of the clearest divergences, with questions and an answer key."""
+"""The teaching view: a worksheet of the clearest divergences and of each story's most loaded
+words (its framing profile), with questions and an answer key."""
 
 from __future__ import annotations
 
@@ -6,12 +7,13 @@ import tomllib
 from functools import cache
 from pathlib import Path
 
-from ..schema import Report, Signal
-from .view import KIND_NAMES, Fact, build_facts, rank, thread_groups
+from ..schema import Claim, FramingTerm, Report, Signal, Story
+from .view import KIND_NAMES, Fact, Telling, build_facts, mark_term, rank, thread_groups
 
 QUESTIONS = Path(__file__).with_name("questions.toml")
 DEFAULT_ITEMS = 5
 MAX_WORDS = 90  # a sentence longer than this is hard to compare on a worksheet
+WORDS_PER_STORY = 3  # word-choice exercises per story, from its framing profile
 
 
 @cache
@@ -46,18 +48,57 @@ def select(facts: list[Fact], n: int = DEFAULT_ITEMS) -> list[Fact]:
     return sorted(pool, key=clarity)[:n]
 
 
-def build_teach(report: Report, n: int = DEFAULT_ITEMS) -> dict:
-    """Worksheet items grouped by thread, then story; plain sentences and questions, and an answer
-    key holding the marked sentences. Items are numbered in the order they appear."""
+def _sentence(term: FramingTerm, claims: dict[str, Claim]) -> Telling | None:
+    """The first sentence of ``term`` short enough for a worksheet that shows the word, the
+    outlet's own words before a quotation; None when there is none."""
+    found = [mark_term(claims[i], term) for i in term.claims if i in claims]
+    fit = [t for t in found if any(p.mark for p in t.pieces) and len(t.claim.text.split()) <= MAX_WORDS]
+    return min(fit, key=lambda t: t.claim.speaker is not None, default=None)
+
+
+def select_words(story: Story, claims: dict[str, Claim], k: int = WORDS_PER_STORY) -> list[tuple[FramingTerm, Telling]]:
+    """Up to ``k`` terms of the story's framing profile for word-choice exercises, each with a
+    sentence to show: highest score first, one per outlet while another outlet has one, a word and
+    a sentence once (the same sentence twice would ask the same question)."""
+    pool = [(t, tl) for _, terms in story.framing for t in terms if (tl := _sentence(t, claims)) is not None]
+    pool.sort(key=lambda x: (-x[0].score, x[1].outlet, x[0].term))
+    picked: list[tuple[FramingTerm, Telling]] = []
+    for spread in (True, False):
+        for t, tl in pool:
+            if len(picked) == k:
+                break
+            if any(t.term == p.term or tl.claim.id == ptl.claim.id or (spread and tl.outlet == ptl.outlet)
+                   for p, ptl in picked):
+                continue
+            picked.append((t, tl))
+    return sorted(picked, key=lambda x: (-x[0].score, x[1].outlet, x[0].term))
+
+
+def _word_item(story: Story, t: FramingTerm, tl: Telling, q: dict[str, str]) -> dict:
+    """One word-choice exercise; ``also`` are the outlet's other profile terms in the same sentence."""
+    label = t.kind == "label" and t.referent
+    ask = q["label"].format(outlet=tl.outlet, referent=t.referent) if label else q["question"]
+    also = [o.term for o in dict(story.framing).get(tl.outlet, ()) if o.term != t.term and tl.claim.id in o.claims]
+    return {"type": "word", "outlet": tl.outlet, "term": t, "telling": tl, "questions": [ask, q["neutral"]],
+            "also": also, "look_for": q["look_for_label" if label else "look_for"].format(
+                outlet=tl.outlet, term=t.term, referent=t.referent)}
+
+
+def build_teach(report: Report, n: int = DEFAULT_ITEMS, words: int = WORDS_PER_STORY) -> dict:
+    """Worksheet items grouped by thread, then story: the story's facts (plain sentences side by
+    side) and then up to ``words`` sentences from its framing profile, each with questions; an
+    answer key holds the marked sentences. Items are numbered in the order they appear."""
     q = load_questions()
     chosen = {f.cluster.id: f for f in select(rank(build_facts(report)), n)}
+    claims = {c.id: c for c in report.claims}
     outlet_of = {a.id: a.outlet for a in report.articles}
     threads, items, shown = [], [], []
     for th, stories in thread_groups(report):
         sections = []
         for s in stories:
             facts = sorted((f for f in chosen.values() if f.cluster.story == s.id), key=clarity)
-            if not facts:
+            picked = select_words(s, claims, words) if words > 0 else []
+            if not facts and not picked:
                 continue
             section = {"story": s, "outlets": sorted({outlet_of[a] for a in s.articles}), "items": []}
             for f in facts:
@@ -68,8 +109,12 @@ def build_teach(report: Report, n: int = DEFAULT_ITEMS) -> dict:
                             if sg.kind in q else "",
                             "terms": {o: t for o, t in sorted(sg.terms.items()) if t}}
                            for sg in f.signals]
-                item = {"n": len(items) + 1, "fact": f, "questions": questions, "answers": answers,
-                        "missing": list(f.cluster.missing), "story": s}
+                item = {"n": len(items) + 1, "type": "fact", "fact": f, "questions": questions,
+                        "answers": answers, "missing": list(f.cluster.missing), "story": s}
+                section["items"].append(item)
+                items.append(item)
+            for t, tl in picked:
+                item = {"n": len(items) + 1, "story": s} | _word_item(s, t, tl, q["framing"])
                 section["items"].append(item)
                 items.append(item)
             sections.append(section)

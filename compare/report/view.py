@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..schema import Claim, Cluster, Report, Signal, Story, Thread, divergence_order
+from ..schema import Claim, Cluster, FramingTerm, Report, Signal, Story, Thread, divergence_order
 from .charts import agreement_chart, coverage_chart
 
 KIND_NAMES = {
@@ -43,15 +43,25 @@ class Fact:
     headline: str
 
 
-def highlight(text: str, terms: list[str], kind: str) -> tuple[Piece, ...]:
-    """Split ``text`` into pieces, marking whole-word (or lemma-prefix) matches of ``terms``."""
+@dataclass(frozen=True)
+class Framed:
+    """One term of an outlet's framing profile with the sentences it occurs in, the term marked."""
+
+    term: FramingTerm
+    sentences: tuple[Telling, ...]
+
+
+def highlight(text: str, terms: list[str], kind: str, exact: bool = False) -> tuple[Piece, ...]:
+    """Split ``text`` into pieces, marking whole-word (or lemma-prefix) matches of ``terms``;
+    ``exact`` marks the words as written only (a framing term is the word the outlet wrote)."""
     words = [t for t in terms if t and not t.startswith("(")]
     if not words:
         return (Piece(text, ""),)
     # lemmas match their inflections: "mercenary" -> "mercenaries", "liberate" -> "liberated"
-    stems = {w[:-1] if len(w) > 4 and w[-1] in "ey" and " " not in w else w for w in words}
+    stems = set(words) if exact else {w[:-1] if len(w) > 4 and w[-1] in "ey" and " " not in w else w
+                                      for w in words}
     alts = sorted({re.escape(w) for w in stems}, key=len, reverse=True)
-    pattern = re.compile(r"(?<!\w)(" + "|".join(alts) + r")\w*", re.IGNORECASE)
+    pattern = re.compile(r"(?<!\w)(" + "|".join(alts) + (r")(?!\w)" if exact else r")\w*"), re.IGNORECASE)
     pieces, pos = [], 0
     for m in pattern.finditer(text):
         if m.start() > pos:
@@ -79,6 +89,27 @@ def _pieces(text: str, terms: dict[str, str]) -> tuple[Piece, ...]:
             nxt.extend(highlight(p.text, [term], kind) if not p.mark else [p])
         pieces = tuple(nxt)
     return pieces
+
+
+def mark_term(claim: Claim, term: FramingTerm) -> Telling:
+    """The claim as one line with the framing term marked (``mark`` is the term's kind)."""
+    return Telling(claim.outlet, claim, highlight(" ".join(claim.text.split()), [term.term], term.kind, exact=True))
+
+
+def framing_profile(story: Story, outlets: list[str], claims: dict[str, Claim]) -> list[dict]:
+    """Each outlet of a story (``outlets`` and those the profile names) with its framing terms,
+    most loaded first, each with the sentences it occurs in in text order; no terms, an empty list."""
+    given = dict(story.framing)
+    order = {a: i for i, a in enumerate(story.articles)}
+    rows = []
+    for o in sorted(set(outlets) | set(given)):
+        framed = []
+        for t in sorted(given.get(o, ()), key=lambda t: -t.score):  # stable: the profile's order on ties
+            found = sorted((claims[i] for i in dict.fromkeys(t.claims) if i in claims),
+                           key=lambda c: (order.get(c.article, len(order)), c.article, c.start))
+            framed.append(Framed(t, tuple(mark_term(c, t) for c in found)))
+        rows.append({"outlet": o, "terms": framed})
+    return rows
 
 
 def safe_url(url: str | None) -> str | None:
@@ -156,6 +187,7 @@ def build_view(report: Report) -> dict:
     articles = {a.id: a for a in report.articles}
     stories = {s.id: s for s in report.stories}
     facts = rank(build_facts(report))
+    claims = {c.id: c for c in report.claims}
     multi = [f for f in facts if f.cluster.verdict != "single-source"]
     single = [f for f in facts if f.cluster.verdict == "single-source"]
     by_thread, by_story = [], []
@@ -176,6 +208,7 @@ def build_view(report: Report) -> dict:
                 "outlets": outlets,
                 "coverage": coverage_chart(shared, outlets),
                 "agreement": agreement_chart([f.cluster for f in story_facts], outlets),
+                "framing": framing_profile(s, outlets, claims),
             })
         arts = [articles[a] for s in th_stories for a in s.articles]
         by_thread.append({"thread": th, "stories": sections, "articles": len(arts),
