@@ -29,7 +29,7 @@ from .schema import Claim, FramingTerm
 MODEL_PATH = Path(__file__).parent / "models" / "framing" / "model.json"
 FRAMING_FEATURES = ("vader", "vader_known", "lexicon", "adj", "adv", "verb", "noun", "modifier",
                     "label", "distinctive", "shared", "rare", "quoted", "heading", "common", "speech",
-                    "claim_charge", "position", "label_own")
+                    "claim_charge", "position", "label_own", "claim_bias")
 VOCAB_PATH = Path(__file__).parent / "models" / "pair-minilm" / "vocab.txt"
 CONTENT_POS = {"ADJ": "adj", "ADV": "adv", "VERB": "verb", "NOUN": "noun"}
 MODIFIER_DEPS = {"amod", "advmod", "acomp", "npadvmod"}
@@ -69,14 +69,28 @@ class TermModel:
     coef: tuple[float, ...]
     intercept: float
     threshold: float
+    # the sentence model: claim embedding (all-MiniLM-L6-v2, unit length) -> P(an expert marked
+    # a span in it); ``claim_prior`` stands in for claims embedded by another model
+    claim_coef: tuple[float, ...] = ()
+    claim_intercept: float = 0.0
+    claim_prior: float = 0.5
 
     @classmethod
     def load(cls, path: str | Path = MODEL_PATH) -> TermModel:
         d = json.loads(Path(path).read_text())
-        return cls(tuple(d["coef"]), d["intercept"], d["threshold"])
+        return cls(tuple(d["coef"]), d["intercept"], d["threshold"], tuple(d.get("claim_coef", ())),
+                   d.get("claim_intercept", 0.0), d.get("claim_prior", 0.5))
 
     def proba(self, x: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-(x @ np.asarray(self.coef) + self.intercept)))
+
+    def claim_bias(self, embeddings: np.ndarray) -> np.ndarray:
+        """P(a claim holds a span experts would mark), from its embedding."""
+        if embeddings.ndim != 2 or embeddings.shape[1] != len(self.claim_coef) or not len(embeddings):
+            return np.full(len(embeddings), self.claim_prior)
+        norms = np.linalg.norm(embeddings, axis=1, keepdims=True)
+        unit = np.divide(embeddings, norms, out=np.zeros_like(embeddings, dtype=float), where=norms > 0)
+        return 1.0 / (1.0 + np.exp(-(unit @ np.asarray(self.claim_coef) + self.claim_intercept)))
 
 
 @dataclass(frozen=True)
@@ -110,8 +124,10 @@ def _referent(claim: Claim, k: int, text: str) -> str | None:
     return " ".join(text[toks[j][0]:toks[j][1]] for j in sorted(parts))
 
 
-def candidates(claims: Sequence[Claim], texts: dict[str, str], df: Counter, n_docs: int) -> list[Candidate]:
-    """Every content word of ``claims`` (one story) with its features."""
+def candidates(claims: Sequence[Claim], texts: dict[str, str], df: Counter, n_docs: int,
+               bias: dict[str, float] | None = None, prior: float = 0.5) -> list[Candidate]:
+    """Every content word of ``claims`` (one story) with its features; ``bias`` is each claim's
+    P(experts marked a span in it) from the sentence model (``prior`` where missing)."""
     vader = vader_lexicon()
     framing = load_lexicons().framing
     outlets = sorted({c.outlet for c in claims})
@@ -169,6 +185,7 @@ def candidates(claims: Sequence[Claim], texts: dict[str, str], df: Counter, n_do
                 max([v for j, v in enumerate(charges) if j != k], default=0.0) / 4.0,
                 position[c.id],  # 0 for the headline or first sentence, 1 for the last
                 1.0 if own else 0.0,
+                (bias or {}).get(c.id, prior),
             )
             out.append(Candidate(c, k, low, lemma, ref, f))
     return out
@@ -203,6 +220,8 @@ def _why(cand: Candidate, p: float) -> str:
         bits.append("no other outlet of the story uses it")
     if f["quoted"]:
         bits.append("inside a quotation")
+    if f["claim_bias"] >= 0.6:
+        bits.append(f"in a sentence that reads as slanted (P {f['claim_bias']:.2f})")
     return "; ".join(bits + [f"P(loaded) {p:.2f}"])
 
 
@@ -221,15 +240,20 @@ class FramingProfiler:
     def describe(self) -> dict:
         return {"framing_threshold": self.threshold or self._model().threshold}
 
+    def claim_bias(self, embeddings: np.ndarray) -> np.ndarray:
+        return self._model().claim_bias(np.asarray(embeddings))
+
     def score(self, cands: Sequence[Candidate]) -> np.ndarray:
         if not cands:
             return np.zeros(0)
         return self._model().proba(np.array([c.features for c in cands]))
 
-    def profile(self, claims: Sequence[Claim], texts: dict[str, str], df: Counter,
-                n_docs: int) -> dict[str, tuple[FramingTerm, ...]]:
+    def profile(self, claims: Sequence[Claim], texts: dict[str, str], df: Counter, n_docs: int,
+                bias: dict[str, float] | None = None) -> dict[str, tuple[FramingTerm, ...]]:
+        """The story's profile. ``bias``: each claim's sentence-model probability
+        (:meth:`TermModel.claim_bias`); the model's prior where it is missing."""
         cut = self.threshold or self._model().threshold
-        cands = candidates(claims, texts, df, n_docs)
+        cands = candidates(claims, texts, df, n_docs, bias, self._model().claim_prior)
         probs = self.score(cands)
         found: dict[tuple[str, str], list] = {}
         for cand, p in zip(cands, probs, strict=True):

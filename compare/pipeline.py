@@ -187,11 +187,12 @@ class Pipeline:
         t = time.perf_counter()
         texts = {a.id: a.text for a in articles}
         df, n_docs = document_frequency(claims)
+        bias = dict(zip([c.id for c in claims], self.profiler.claim_bias(emb).tolist(), strict=True))
         by_story: dict[str, list[Claim]] = {}
         for c in claims:
             by_story.setdefault(story_of[c.article], []).append(c)
-        stories = [replace(s, framing=tuple(self.profiler.profile(by_story.get(s.id, []), texts, df, n_docs).items()))
-                   for s in stories]
+        stories = [replace(s, framing=tuple(
+            self.profiler.profile(by_story.get(s.id, []), texts, df, n_docs, bias).items())) for s in stories]
         timings["framing"] = time.perf_counter() - t
         log.info("timings: %s", ", ".join(f"{k} {v:.2f} s" for k, v in timings.items()))
 

@@ -51,7 +51,7 @@ def test_candidates_read_charge_role_and_referent(story):
 def test_profile_names_the_loaded_words_and_labels_with_why(story):
     arts, claims = story
     df, n = document_frequency(claims)
-    model = TermModel(coef=(4.0, 0.5, 2.0, 0, 0, 0, 0, 0.5, 3.0, 1.0, -2.0, 0, 0, 0, 0, 0, 0, 0, 0), intercept=-2.0,
+    model = TermModel(coef=(4.0, 0.5, 2.0, 0, 0, 0, 0, 0.5, 3.0, 1.0, -2.0, 0, 0, 0, 0, 0, 0, 0, 0, 0), intercept=-2.0,
                       threshold=0.5)
     prof = FramingProfiler(model).profile(claims, {a.id: a.text for a in arts}, df, n)
     fox = {t.term: t for t in prof["Fox"]}
@@ -65,3 +65,13 @@ def test_profile_names_the_loaded_words_and_labels_with_why(story):
 def test_shipped_model_has_every_feature():
     m = TermModel.load()
     assert len(m.coef) == len(FRAMING_FEATURES) and 0 < m.threshold < 1
+    assert len(m.claim_coef) == 384  # the sentence model reads all-MiniLM-L6-v2 embeddings
+
+
+def test_sentence_model_falls_back_to_its_prior_for_other_embeddings():
+    import numpy as np
+
+    m = TermModel.load()
+    assert list(m.claim_bias(np.ones((2, 16)))) == [m.claim_prior, m.claim_prior]
+    p = m.claim_bias(np.random.default_rng(0).normal(size=(3, 384)))
+    assert p.shape == (3,) and ((0 < p) & (p < 1)).all()

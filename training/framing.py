@@ -2,7 +2,8 @@
 
 A content word is a positive when it lies inside a span BASIL's experts marked as lexical bias
 (`lex`: the outlet's own loaded word choice). Each triplet is one story. Figures are from five
-folds by triplet (each word scored by a model that never saw its triplet):
+folds by triplet (each word scored by a model that never saw its triplet; the sentence model's
+probability a word reads is out-of-fold too):
 
 - lex recall: share of `lex` spans with a flagged word of that outlet inside them;
 - terms per word: flagged words over all words of text;
@@ -56,12 +57,13 @@ def load(cache: Path):
     marks = {a.id: spans(Path(a.source).parent, a) for a in prep.articles}
     words = {a.id: len(re.findall(r"\w+", a.text)) for a in prep.articles}
     df, n = document_frequency(prep.claims)
+    claim_model, bias = sentence_model(prep, story, marks)
     rows, x, y, inside = [], [], [], []
     by_story: dict[str, list] = {}
     for c in prep.claims:
         by_story.setdefault(story[c.article], []).append(c)
     for sid in sorted(by_story):
-        for cand in candidates(by_story[sid], texts, df, n):
+        for cand in candidates(by_story[sid], texts, df, n, bias):
             a, b = cand.claim.tokens[cand.token][:2]
             m = marks[cand.claim.article]
             lex = any(s <= a and b <= e for s, e in m["lex"])
@@ -69,7 +71,29 @@ def load(cache: Path):
             x.append(cand.features)
             y.append(lex)
             inside.append(lex or any(s <= a and b <= e for s, e in m["inf"]))
-    return rows, np.array(x), np.array(y, dtype=int), np.array(inside), marks, words
+    return rows, np.array(x), np.array(y, dtype=int), np.array(inside), marks, words, claim_model
+
+
+def folds_of(keys: list[str]) -> dict[str, int]:
+    return {s: k % 5 for k, s in enumerate(sorted(set(keys)))}
+
+
+def sentence_model(prep, story: dict[str, str], marks) -> tuple[LogisticRegression, dict[str, float]]:
+    """Claim embedding -> P(the claim overlaps a `lex` or `inf` span). Returns the model fitted
+    on every claim, and each claim's out-of-fold probability (what the word model is fitted on)."""
+    e = prep.embeddings / np.linalg.norm(prep.embeddings, axis=1, keepdims=True)
+    y = np.array([any(not (b <= c.start or a >= c.end) for k in ("lex", "inf") for a, b in marks[c.article][k])
+                  for c in prep.claims], dtype=int)
+    fold = folds_of(list(story.values()))
+    f = np.array([fold[story[c.article]] for c in prep.claims])
+    p = np.zeros(len(y))
+    for k in range(5):
+        p[f == k] = _claim_fit(e[f != k], y[f != k]).predict_proba(e[f == k])[:, 1]
+    return _claim_fit(e, y), dict(zip([c.id for c in prep.claims], p.tolist(), strict=True))
+
+
+def _claim_fit(x, y) -> LogisticRegression:
+    return LogisticRegression(C=0.5, max_iter=3000, class_weight="balanced").fit(x, y)
 
 
 def measure(rows, p, cut, inside, marks, words) -> tuple[float, float, float]:
@@ -95,11 +119,10 @@ def main() -> None:
     ap.add_argument("--cache", type=Path, default=Path(".train/stories"))
     ap.add_argument("--write", action="store_true")
     args = ap.parse_args()
-    rows, x, y, inside, marks, words = load(args.cache)
+    rows, x, y, inside, marks, words, claim_model = load(args.cache)
     print(f"{len(y)} content words, {y.sum()} inside lex spans, "
           f"{sum(len(m['lex']) for m in marks.values())} lex spans located, {sum(words.values())} words")
-    stories = sorted({r[0] for r in rows})
-    fold = {s: k % 5 for k, s in enumerate(stories)}
+    fold = folds_of([r[0] for r in rows])
     f = np.array([fold[r[0]] for r in rows])
     p = np.zeros(len(y))
     for k in range(5):
@@ -122,6 +145,10 @@ def main() -> None:
             "coef": [round(float(c), 6) for c in lr.coef_[0]],
             "intercept": round(float(lr.intercept_[0]), 6),
             "threshold": float(cut),
+            "claim_coef": [round(float(c), 6) for c in claim_model.coef_[0]],
+            "claim_intercept": round(float(claim_model.intercept_[0]), 6),
+            # a claim embedded by another model reads as the average claim
+            "claim_prior": round(float(np.mean(x[:, FRAMING_FEATURES.index("claim_bias")])), 4),
             "fitted_on": "basil-dev (80 triplets, 240 articles): words inside the experts' lex spans",
         }, indent=2) + "\n")
         print(f"wrote {MODEL_PATH}")
