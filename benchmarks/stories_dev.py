@@ -7,8 +7,12 @@ that join two threads (must be 0); omissions naming an outlet with no article in
 stories (must be 0); and the grouping's share of the run. Then the grouping alone on 250, 500
 and 1,000 articles: seconds and peak memory (tracemalloc) per article, to show it grows linearly.
 
+The shipped story model was fitted on these sets and its cuts chosen on them: the figures are
+in sample (training/stories.py prints how a model fitted on one set groups the other).
+
 Targets: story ARI >= 0.9 on each set; under 2 % of ECB+ shared facts join two events of one
-kind; no fact across threads; grouping 1,000 articles under 10 % of the run. Exits non-zero
+kind; no fact across threads; grouping under 10 % of each run (the scaling lines show its time
+and memory per article at 250, 500 and 1,000 articles). Exits non-zero
 when a target is missed.
 
     python benchmarks/stories_dev.py [--cache .train/stories] [--sets ecbplus basil] [--no-facts]
@@ -76,11 +80,12 @@ def facts(name: str, prep: Prepared, labels: list[tuple[str, str]]) -> tuple[dic
         "run_seconds": round(total, 1),
     }
     ok = (ari >= TARGET_ARI and across == 0 and bad_missing == 0
+          and report.timings["stories"] / total <= TARGET_GROUPING_SHARE
           and (name != "ecbplus" or two_of_kind / max(len(shared), 1) < TARGET_KIND_MIX))
     return out, ok
 
 
-def scaling(preps: list[Prepared]) -> bool:
+def scaling(preps: list[Prepared]) -> None:
     """Grouping alone on growing slices of the dev articles: time and peak memory per article."""
     articles = [a for p in preps for a in p.articles]
     claims = [c for p in preps for c in p.claims]
@@ -89,7 +94,6 @@ def scaling(preps: list[Prepared]) -> bool:
     for i, c in enumerate(claims):
         rows.setdefault(c.article, []).append(i)
     order = np.random.default_rng(0).permutation(len(articles))
-    ok = True
     for n in (250, 500, 1000):
         pick = [articles[i] for i in sorted(order[:n])]
         idx = [i for a in pick for i in rows.get(a.id, [])]
@@ -105,7 +109,6 @@ def scaling(preps: list[Prepared]) -> bool:
         tracemalloc.stop()
         print(f"  grouping {n:5d} articles: {secs:6.2f} s, peak {peak:7.1f} MiB "
               f"({peak * 1024 / n:6.1f} KiB per article), {len(stories)} stories, {len(threads)} threads")
-    return ok
 
 
 def main() -> int:

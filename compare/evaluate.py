@@ -66,6 +66,9 @@ def load_gold(path: str | Path) -> Gold:
         if unknown:
             raise GoldError(f"{path}: thread {t['id']} names unknown stories {unknown}; "
                             "give each a [[story]] with paths")
+        twice = [s for s in t["stories"] if any(s in other for other in gold.threads.values())]
+        if twice:
+            raise GoldError(f"{path}: stories {twice} are in two threads; put each story in one")
         gold.threads[t["id"]] = list(t["stories"])
     if gold.stories and not corpus:
         gold.corpus = sorted({p for ps in gold.stories.values() for p in ps})
@@ -269,7 +272,7 @@ def score(report: Report, gold: Gold) -> dict:
         if gold.threads:
             thread_of = {sid: tid for tid, sids in gold.threads.items() for sid in sids}
             pred_thread = {s.id: s.thread for s in report.stories}
-            t_true = [thread_of.get(s, s) for s in y_true]
+            t_true = [thread_of.get(s, f"story:{s}") for s in y_true]  # a story alone is its own thread
             t_pred = [pred_thread[s] for s in y_pred]
             out["threads"] = {"gold": len(set(t_true)), "predicted": len(set(t_pred)),
                               "adjusted_rand_index": round(float(adjusted_rand_score(t_true, t_pred)), 3)}

@@ -35,6 +35,11 @@ CONTENT_POS = {"ADJ": "adj", "ADV": "adv", "VERB": "verb", "NOUN": "noun"}
 MODIFIER_DEPS = {"amod", "advmod", "acomp", "npadvmod"}
 LABEL_DEPS = {"amod", "compound", "appos", "nmod", "poss"}
 NAMED_POS = {"PROPN"}
+# the embedder whose claim embeddings the sentence model was fitted on (its describe()["name"])
+SENTENCE_MODEL_EMBEDDER = "all-MiniLM-L6-v2"
+# the mean of the `shared` feature over basil-dev's words: what a story one outlet tells alone
+# gets, so that being alone neither raises nor lowers a word's score
+SHARED_PRIOR = 0.444
 
 
 @lru_cache(maxsize=1)
@@ -176,8 +181,9 @@ def candidates(claims: Sequence[Claim], texts: dict[str, str], df: Counter, n_do
                 1.0 if dep in MODIFIER_DEPS else 0.0,
                 1.0 if ref else 0.0,
                 max(-3.0, min(5.0, z.get(c.outlet, {}).get(lemma, 0.0))) / 5.0,
-                sum(lemma in used[o] for o in others) / len(others) if others else 0.0,
-                math.log((n_docs + 1) / (df.get(lemma, 0) + 1)) / math.log(n_docs + 1),
+                # a story one outlet tells alone says nothing of how its words are shared
+                sum(lemma in used[o] for o in others) / len(others) if others else SHARED_PRIOR,
+                math.log((n_docs + 1) / (df.get(lemma, 0) + 1)) / math.log(max(n_docs, 1) + 1),
                 quoted,
                 1.0 if c.heading else 0.0,
                 1.0 if low in common else 0.0,
@@ -216,7 +222,7 @@ def _why(cand: Candidate, p: float) -> str:
                     + (" that no other outlet of the story gives it" if f["label_own"] else ""))
     if f["distinctive"] > 0.3:
         bits.append(f"distinctive of {cand.claim.outlet} in this story (log-odds z {f['distinctive'] * 5:.1f})")
-    if f["shared"] == 0.0:
+    if f["shared"] == 0.0:  # a story one outlet tells alone gets SHARED_PRIOR, never 0
         bits.append("no other outlet of the story uses it")
     if f["quoted"]:
         bits.append("inside a quotation")
@@ -238,7 +244,10 @@ class FramingProfiler:
         return self.model
 
     def describe(self) -> dict:
-        return {"framing_threshold": self.threshold or self._model().threshold}
+        return {"framing_threshold": self._cut()}
+
+    def _cut(self) -> float:
+        return self.threshold if self.threshold is not None else self._model().threshold
 
     def claim_bias(self, embeddings: np.ndarray) -> np.ndarray:
         return self._model().claim_bias(np.asarray(embeddings))
@@ -252,7 +261,7 @@ class FramingProfiler:
                 bias: dict[str, float] | None = None) -> dict[str, tuple[FramingTerm, ...]]:
         """The story's profile. ``bias``: each claim's sentence-model probability
         (:meth:`TermModel.claim_bias`); the model's prior where it is missing."""
-        cut = self.threshold or self._model().threshold
+        cut = self._cut()
         cands = candidates(claims, texts, df, n_docs, bias, self._model().claim_prior)
         probs = self.score(cands)
         found: dict[tuple[str, str], list] = {}

@@ -141,10 +141,11 @@ def discover(paths: Sequence[str | Path]) -> tuple[list[Path], dict[Path, dict]]
         else:
             files.append(p)
             # a manifest beside a file passed alone describes it too
+            folder = p.parent.resolve()
             for name in MANIFEST_NAMES:
-                if (p.parent / name).is_file() and p.parent not in read:
-                    manifest.update(load_manifest(p.parent / name))
-            read.add(p.parent)
+                if (folder / name).is_file() and folder not in read:
+                    manifest.update(load_manifest(folder / name))
+            read.add(folder)
     seen: set[Path] = set()
     unique = []
     for f in files:

@@ -20,7 +20,7 @@ from .context import story_context
 from .diverge import assess
 from .embed import Embedder, SentenceTransformerEmbedder
 from .errors import CorpusError
-from .framing import FramingProfiler, document_frequency
+from .framing import SENTENCE_MODEL_EMBEDDER, FramingProfiler, document_frequency
 from .ingest import load_outlets, read_articles
 from .judge import NLI_LABELS
 from .schema import Article, Claim, Cluster, Link, Report, divergence_order
@@ -187,7 +187,9 @@ class Pipeline:
         t = time.perf_counter()
         texts = {a.id: a.text for a in articles}
         df, n_docs = document_frequency(claims)
-        bias = dict(zip([c.id for c in claims], self.profiler.claim_bias(emb).tolist(), strict=True))
+        # the sentence model reads all-MiniLM-L6-v2 embeddings; other embedders get its prior
+        bias = (dict(zip([c.id for c in claims], self.profiler.claim_bias(emb).tolist(), strict=True))
+                if self.embedder.describe().get("name") == SENTENCE_MODEL_EMBEDDER else None)
         by_story: dict[str, list[Claim]] = {}
         for c in claims:
             by_story.setdefault(story_of[c.article], []).append(c)

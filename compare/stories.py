@@ -6,8 +6,9 @@ headline and lead and of its whole text, TF-IDF of its content lemmas and of its
 and its own publication date. A logistic regression fitted on labelled events (ECB+ and BASIL,
 see compare/models/stories/MODEL_CARD.md) turns the similarities of two articles and the days
 between them into P(same story). Stories are average-linkage clusters on 1 - P, merged only
-along each article's most likely neighbours, so memory grows with the number of articles times
-a constant. Threads group stories the same way, with the date gap left out: the stories of one
+along each article's most likely neighbours, so the pairs kept grow with the number of articles
+times a constant (a merge of two groups reads their member pairs a block at a time). Threads
+group stories the same way, with the date gap left out: the stories of one
 affair share their actors and words, not their day.
 """
 
@@ -24,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from .cluster import relabel_in_order
-from .schema import NAME_LABELS, Article, Claim, Story, Thread
+from .schema import ENTITY_LABELS, NAME_LABELS, Article, Claim, Story, Thread
 
 MODEL_PATH = Path(__file__).parent / "models" / "stories" / "model.json"
 STORY_FEATURES = ("lead", "body", "words", "names", "lead_words", "lead_names", "numbers", "when", "days")
@@ -170,15 +171,19 @@ class StoryModel:
 
 
 def neighbour_pairs(n: int, prob: Callable[[np.ndarray, np.ndarray], np.ndarray], k: int,
-                    floor: float = 0.05, chunk: int = 256) -> dict[tuple[int, int], float]:
+                    floor: float = 0.05, chunk: int = 256,
+                    group_of: np.ndarray | None = None) -> dict[tuple[int, int], float]:
     """Each row's ``k`` likeliest partners (P >= ``floor``), scored a block of rows at a time
-    so memory stays at ``chunk`` x n; {(i, j), i < j: P}."""
+    so memory stays at ``chunk`` x n; {(i, j), i < j: P}. With ``group_of`` (a label per row),
+    partners come from other groups only: rows of one group are merged already."""
     out: dict[tuple[int, int], float] = {}
     cols = np.arange(n)
     for start in range(0, n, chunk):
         rows = cols[start:start + chunk]
         p = prob(rows, cols)
         p[np.arange(len(rows)), rows] = -1.0
+        if group_of is not None:
+            p[group_of[rows][:, None] == group_of[None, :]] = -1.0
         top = np.argsort(-p, axis=1, kind="stable")[:, :k]
         for r, i in enumerate(rows):
             for j in top[r]:
@@ -262,10 +267,12 @@ class StoryGrouper:
             self.model = StoryModel.load()
         return self.model
 
+    def _cut(self, level: str) -> float:
+        given = getattr(self, f"{level}_threshold")
+        return given if given is not None else getattr(self._model(), f"{level}_threshold")
+
     def describe(self) -> dict:
-        m = self._model()
-        return {"story_threshold": self.story_threshold or m.story_threshold,
-                "thread_threshold": self.thread_threshold or m.thread_threshold}
+        return {"story_threshold": self._cut("story"), "thread_threshold": self._cut("thread")}
 
     def cluster(self, sig: Signatures, threshold: float, dates: bool = True,
                 groups: Sequence[Sequence[int]] | None = None) -> np.ndarray:
@@ -279,18 +286,23 @@ class StoryGrouper:
         n = len(sig)
         if n == 1:
             return np.zeros(1, dtype=int)
-        edges = neighbour_pairs(n, prob, model.neighbours)
+        group_of = None
+        if groups is not None:
+            group_of = np.empty(n, dtype=int)
+            for g, rows in enumerate(groups):
+                group_of[np.asarray(rows, dtype=int)] = g
+        edges = neighbour_pairs(n, prob, model.neighbours, group_of=group_of)
         return sparse_average_linkage(n, prob, edges, threshold, groups)
 
     def group(self, articles: Sequence[Article], claims: Sequence[Claim],
               embeddings: np.ndarray) -> tuple[list[Story], list[Thread]]:
         """Stories (each article in exactly one) and the threads holding them."""
-        model = self._model()
+        if not articles:
+            return [], []
         sig = signatures(articles, claims, embeddings)
-        labels = self.cluster(sig, self.story_threshold or model.story_threshold)
+        labels = self.cluster(sig, self._cut("story"))
         groups = [np.flatnonzero(labels == lab) for lab in range(labels.max() + 1)]
-        per_article = self.cluster(sig, self.thread_threshold or model.thread_threshold,
-                                   dates=False, groups=groups)
+        per_article = self.cluster(sig, self._cut("thread"), dates=False, groups=groups)
         tlabels = relabel_in_order(per_article[[g[0] for g in groups]])
         ids = [a.id for a in articles]
         stories = []
@@ -327,7 +339,7 @@ def _title(claims: Sequence[Claim], members: Sequence[str]) -> str:
         if c.article in keep:
             for e in c.entities:
                 label, _, name = e.partition(":")
-                if label in ("GPE", "PERSON", "LOC", "ORG", "FAC", "EVENT"):
+                if label in ENTITY_LABELS:
                     names.setdefault(c.article, set()).add(name)
                     tf[name] += 1
     for found in names.values():

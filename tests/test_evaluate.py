@@ -190,3 +190,13 @@ def test_thread_naming_an_unknown_story_is_refused(tmp_path):
     gold.write_text('[[story]]\nid = "a"\npaths = ["x.txt"]\n[[thread]]\nid = "t"\nstories = ["b"]\n')
     with pytest.raises(GoldError, match="unknown stories"):
         load_gold(gold)
+
+
+def test_a_story_in_two_threads_is_refused(tmp_path):
+    from compare.errors import GoldError
+
+    gold = tmp_path / "g.toml"
+    gold.write_text('[[story]]\nid = "a"\npaths = ["x.txt"]\n[[thread]]\nid = "t"\nstories = ["a"]\n'
+                    '[[thread]]\nid = "u"\nstories = ["a"]\n')
+    with pytest.raises(GoldError, match="two threads"):
+        load_gold(gold)

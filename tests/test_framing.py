@@ -75,3 +75,16 @@ def test_sentence_model_falls_back_to_its_prior_for_other_embeddings():
     assert list(m.claim_bias(np.ones((2, 16)))) == [m.claim_prior, m.claim_prior]
     p = m.claim_bias(np.random.default_rng(0).normal(size=(3, 384)))
     assert p.shape == (3,) and ((0 < p) & (p < 1)).all()
+
+
+def test_a_story_one_outlet_tells_alone_is_not_all_distinctive(extractor):
+    from compare.framing import SHARED_PRIOR
+
+    art = parse_article("Republicans slammed the radical plan as a reckless disaster.", "fox.txt", "fox",
+                        {"outlet": "Fox"}, [], [])[0]
+    claims = extractor.extract([art])
+    df, n = document_frequency(claims)
+    cands = candidates(claims, {art.id: art.text}, df, n)
+    assert {features(cands, w)["shared"] for w in ("slammed", "reckless")} == {SHARED_PRIOR}
+    prof = FramingProfiler().profile(claims, {art.id: art.text}, df, n)
+    assert all("no other outlet" not in t.why for ts in prof.values() for t in ts)

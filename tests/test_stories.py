@@ -171,3 +171,27 @@ def test_shipped_model_loads_with_every_feature():
     m = StoryModel.load()
     assert len(m.coef) == len(STORY_FEATURES)
     assert 0 < m.story_threshold <= m.thread_threshold < 1
+
+
+def test_two_big_stories_can_still_join_one_thread():
+    # every article's 10 likeliest partners sit in its own story: the thread pass looks across
+    n = 24
+    lab = np.repeat([0, 1], 12)
+    p = np.where(lab[:, None] == lab[None, :], 0.99, 0.7)
+
+    def prob(rows, cols):
+        return p[np.ix_(rows, cols)]
+
+    groups = [list(range(12)), list(range(12, 24))]
+    group_of = np.repeat([0, 1], 12)
+    edges = neighbour_pairs(n, prob, k=10, group_of=group_of)
+    assert edges and all(group_of[i] != group_of[j] for i, j in edges)
+    assert len(set(sparse_average_linkage(n, prob, edges, 0.575, groups))) == 1
+
+
+def test_no_articles_no_stories():
+    assert StoryGrouper().group([], [], np.zeros((0, 4))) == ([], [])
+
+
+def test_a_zero_cut_is_a_cut():
+    assert StoryGrouper(story_threshold=0.0).describe()["story_threshold"] == 0.0

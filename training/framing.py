@@ -2,8 +2,10 @@
 
 A content word is a positive when it lies inside a span BASIL's experts marked as lexical bias
 (`lex`: the outlet's own loaded word choice). Each triplet is one story. Figures are from five
-folds by triplet (each word scored by a model that never saw its triplet; the sentence model's
-probability a word reads is out-of-fold too):
+folds by triplet: each word is scored by a word model that never saw its triplet. Two caveats,
+both in the figures' favour: the sentence model's probabilities the word model reads are out of
+fold, but those of a fold's training words came from sentence models that saw the fold's test
+triplets (the stacking is not nested); and the cut is chosen on these same out-of-fold scores.
 
 - lex recall: share of `lex` spans with a flagged word of that outlet inside them;
 - terms per word: flagged words over all words of text;
