@@ -89,7 +89,8 @@ def main() -> int:
     for c in report.claims:
         by_story.setdefault(story_of[c.article], []).append(c)
     profiler = FramingProfiler()
-    bias = dict(zip([c.id for c in prep.claims], profiler.claim_bias(prep.embeddings).tolist(), strict=True))
+    bias = dict(zip([c.id for c in prep.claims],
+                    profiler.claim_bias(prep.embeddings, report.model.get("name")).tolist(), strict=True))
     prior = TermModel.load().claim_prior
     scored = []
     for sid in sorted(by_story):

@@ -35,8 +35,6 @@ CONTENT_POS = {"ADJ": "adj", "ADV": "adv", "VERB": "verb", "NOUN": "noun"}
 MODIFIER_DEPS = {"amod", "advmod", "acomp", "npadvmod"}
 LABEL_DEPS = {"amod", "compound", "appos", "nmod", "poss"}
 NAMED_POS = {"PROPN"}
-# the embedder whose claim embeddings the sentence model was fitted on (its describe()["name"])
-SENTENCE_MODEL_EMBEDDER = "all-MiniLM-L6-v2"
 # the mean of the `shared` feature over basil-dev's words: what a story one outlet tells alone
 # gets, so that being alone neither raises nor lowers a word's score
 SHARED_PRIOR = 0.444
@@ -74,28 +72,31 @@ class TermModel:
     coef: tuple[float, ...]
     intercept: float
     threshold: float
-    # the sentence model: claim embedding (all-MiniLM-L6-v2, unit length) -> P(an expert marked
-    # a span in it); ``claim_prior`` stands in for claims embedded by another model
+    # the sentence model: claim embedding (unit length, by ``claim_embedder``) -> P(an expert
+    # marked a span in it); ``claim_prior`` stands in for claims embedded by another model
     claim_coef: tuple[float, ...] = ()
     claim_intercept: float = 0.0
     claim_prior: float = 0.5
+    claim_embedder: str = ""
 
     @classmethod
     def load(cls, path: str | Path = MODEL_PATH) -> TermModel:
         d = json.loads(Path(path).read_text())
         return cls(tuple(d["coef"]), d["intercept"], d["threshold"], tuple(d.get("claim_coef", ())),
-                   d.get("claim_intercept", 0.0), d.get("claim_prior", 0.5))
+                   d.get("claim_intercept", 0.0), d.get("claim_prior", 0.5), d.get("claim_embedder", ""))
 
     def proba(self, x: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-(x @ np.asarray(self.coef) + self.intercept)))
 
-    def claim_bias(self, embeddings: np.ndarray) -> np.ndarray:
-        """P(a claim holds a span experts would mark), from its embedding."""
-        if embeddings.ndim != 2 or embeddings.shape[1] != len(self.claim_coef) or not len(embeddings):
+    def claim_bias(self, embeddings: np.ndarray, embedder: str | None) -> np.ndarray:
+        """P(a claim holds a span experts would mark), from its embedding by ``embedder`` (the
+        name the embedder describes itself by); the prior for any other embedder."""
+        if (embedder != self.claim_embedder or embeddings.ndim != 2 or not len(embeddings)
+                or embeddings.shape[1] != len(self.claim_coef)):
             return np.full(len(embeddings), self.claim_prior)
-        norms = np.linalg.norm(embeddings, axis=1, keepdims=True)
-        unit = np.divide(embeddings, norms, out=np.zeros_like(embeddings, dtype=float), where=norms > 0)
-        return 1.0 / (1.0 + np.exp(-(unit @ np.asarray(self.claim_coef) + self.claim_intercept)))
+        from sklearn.preprocessing import normalize
+
+        return 1.0 / (1.0 + np.exp(-(normalize(embeddings) @ np.asarray(self.claim_coef) + self.claim_intercept)))
 
 
 @dataclass(frozen=True)
@@ -249,8 +250,8 @@ class FramingProfiler:
     def _cut(self) -> float:
         return self.threshold if self.threshold is not None else self._model().threshold
 
-    def claim_bias(self, embeddings: np.ndarray) -> np.ndarray:
-        return self._model().claim_bias(np.asarray(embeddings))
+    def claim_bias(self, embeddings: np.ndarray, embedder: str | None) -> np.ndarray:
+        return self._model().claim_bias(np.asarray(embeddings), embedder)
 
     def score(self, cands: Sequence[Candidate]) -> np.ndarray:
         if not cands:

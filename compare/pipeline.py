@@ -20,7 +20,7 @@ from .context import story_context
 from .diverge import assess
 from .embed import Embedder, SentenceTransformerEmbedder
 from .errors import CorpusError
-from .framing import SENTENCE_MODEL_EMBEDDER, FramingProfiler, document_frequency
+from .framing import FramingProfiler, document_frequency
 from .ingest import load_outlets, read_articles
 from .judge import NLI_LABELS
 from .schema import Article, Claim, Cluster, Link, Report, divergence_order
@@ -142,8 +142,12 @@ class Pipeline:
         outlet_of = {a.id: a.outlet for a in articles}
         story_outlets = {s.id: {outlet_of[a] for a in s.articles} for s in stories}
         order = {s.id: k for k, s in enumerate(stories)}
-        contexts = {th.id: story_context([c for c in claims if thread_of[story_of[c.article]] == th.id], claims)
-                    for th in threads}
+        by_thread: dict[str, list[Claim]] = {th.id: [] for th in threads}
+        by_story: dict[str, list[Claim]] = {s.id: [] for s in stories}
+        for c in claims:
+            by_story[story_of[c.article]].append(c)
+            by_thread[thread_of[story_of[c.article]]].append(c)
+        contexts = {tid: story_context(members, claims) for tid, members in by_thread.items()}
         clusters = []
         for lab in range(int(labels.max()) + 1 if len(labels) else 0):
             idx = np.flatnonzero(labels == lab)
@@ -187,14 +191,11 @@ class Pipeline:
         t = time.perf_counter()
         texts = {a.id: a.text for a in articles}
         df, n_docs = document_frequency(claims)
-        # the sentence model reads all-MiniLM-L6-v2 embeddings; other embedders get its prior
-        bias = (dict(zip([c.id for c in claims], self.profiler.claim_bias(emb).tolist(), strict=True))
-                if self.embedder.describe().get("name") == SENTENCE_MODEL_EMBEDDER else None)
-        by_story: dict[str, list[Claim]] = {}
-        for c in claims:
-            by_story.setdefault(story_of[c.article], []).append(c)
-        stories = [replace(s, framing=tuple(
-            self.profiler.profile(by_story.get(s.id, []), texts, df, n_docs, bias).items())) for s in stories]
+        embedder = self.embedder.describe()
+        bias = dict(zip([c.id for c in claims], self.profiler.claim_bias(emb, embedder.get("name")).tolist(),
+                        strict=True))
+        stories = [replace(s, framing=tuple(self.profiler.profile(by_story[s.id], texts, df, n_docs, bias).items()))
+                   for s in stories]
         timings["framing"] = time.perf_counter() - t
         log.info("timings: %s", ", ".join(f"{k} {v:.2f} s" for k, v in timings.items()))
 
@@ -204,7 +205,7 @@ class Pipeline:
             clusters=tuple(clusters),
             stories=tuple(stories),
             threads=tuple(threads),
-            model=self.embedder.describe() | {"spacy": self.extractor.model}
+            model=embedder | {"spacy": self.extractor.model}
             | ({"judge": judge.describe()} if judge is not None else {}),
             params=self.clusterer.describe() | self.grouper.describe() | self.profiler.describe()
             | ({"contradiction": self.contradiction} if judge is not None else {}),

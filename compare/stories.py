@@ -34,6 +34,8 @@ LEAD_CLAIMS = 4
 # A gap in days a story of several articles commonly spans; the date feature is log(1 + gap)
 # centred on it, and 0 (no evidence) when either date is unknown.
 TYPICAL_GAP_DAYS = 2.0
+# what a title is made of: names of people, places, bodies and events, not nationalities
+TITLE_LABELS = ENTITY_LABELS - {"NORP"}
 
 
 @dataclass
@@ -52,11 +54,6 @@ class Signatures:
 
     def __len__(self) -> int:
         return len(self.day)
-
-
-def _unit(x: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return np.divide(x, norms, out=np.zeros_like(x, dtype=float), where=norms > 0)
 
 
 def name_tokens(claim: Claim) -> list[str]:
@@ -98,6 +95,7 @@ def signatures(articles: Sequence[Article], claims: Sequence[Claim], embeddings:
                lead_claims: int = LEAD_CLAIMS) -> Signatures:
     """Each article's signature, from its claims and their embeddings (no model call)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.preprocessing import normalize
 
     rows: dict[str, list[int]] = {a.id: [] for a in articles}
     for i, c in enumerate(claims):
@@ -124,9 +122,8 @@ def signatures(articles: Sequence[Article], claims: Sequence[Claim], embeddings:
             return sparse.csr_matrix((len(docs), 1))
         return TfidfVectorizer(analyzer=list, sublinear_tf=True).fit_transform(docs).tocsr()
 
-    return Signatures(_unit(lead), _unit(body), tfidf(words), tfidf(names), tfidf(lead_words),
-                      tfidf(lead_names), tfidf(numbers),
-                      tfidf(when), np.array([_day(a.date) for a in articles]))
+    return Signatures(normalize(lead), normalize(body), tfidf(words), tfidf(names), tfidf(lead_words),
+                      tfidf(lead_names), tfidf(numbers), tfidf(when), np.array([_day(a.date) for a in articles]))
 
 
 def pair_features(sig: Signatures, rows: np.ndarray, cols: np.ndarray, dates: bool = True) -> np.ndarray:
@@ -134,11 +131,8 @@ def pair_features(sig: Signatures, rows: np.ndarray, cols: np.ndarray, dates: bo
     f = np.empty((len(rows), len(cols), len(STORY_FEATURES)))
     f[..., 0] = sig.lead[rows] @ sig.lead[cols].T
     f[..., 1] = sig.body[rows] @ sig.body[cols].T
-    f[..., 2] = (sig.words[rows] @ sig.words[cols].T).toarray()
-    f[..., 3] = (sig.names[rows] @ sig.names[cols].T).toarray()
-    f[..., 4] = (sig.lead_words[rows] @ sig.lead_words[cols].T).toarray()
-    f[..., 5] = (sig.lead_names[rows] @ sig.lead_names[cols].T).toarray()
-    f[..., 6] = (sig.numbers[rows] @ sig.numbers[cols].T).toarray()
+    for k, bag in enumerate((sig.words, sig.names, sig.lead_words, sig.lead_names, sig.numbers), start=2):
+        f[..., k] = (bag[rows] @ bag[cols].T).toarray()
     # time words: how alike when both articles have some, no evidence when either has none
     has = np.asarray(sig.when.getnnz(axis=1) > 0)
     both = has[rows][:, None] & has[cols][None, :]
@@ -339,7 +333,7 @@ def _title(claims: Sequence[Claim], members: Sequence[str]) -> str:
         if c.article in keep:
             for e in c.entities:
                 label, _, name = e.partition(":")
-                if label in ENTITY_LABELS:
+                if label in TITLE_LABELS:
                     names.setdefault(c.article, set()).add(name)
                     tf[name] += 1
     for found in names.values():

@@ -72,9 +72,11 @@ def test_sentence_model_falls_back_to_its_prior_for_other_embeddings():
     import numpy as np
 
     m = TermModel.load()
-    assert list(m.claim_bias(np.ones((2, 16)))) == [m.claim_prior, m.claim_prior]
-    p = m.claim_bias(np.random.default_rng(0).normal(size=(3, 384)))
-    assert p.shape == (3,) and ((0 < p) & (p < 1)).all()
+    x = np.random.default_rng(0).normal(size=(3, 384))
+    assert list(m.claim_bias(np.ones((2, 16)), m.claim_embedder)) == [m.claim_prior] * 2
+    assert list(m.claim_bias(x, "another-384-dimension-model")) == [m.claim_prior] * 3
+    p = m.claim_bias(x, m.claim_embedder)
+    assert p.shape == (3,) and ((0 < p) & (p < 1)).all() and len(set(p)) == 3
 
 
 def test_a_story_one_outlet_tells_alone_is_not_all_distinctive(extractor):

@@ -27,7 +27,9 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import normalize
 
+from compare.embed import DEFAULT_MODEL
 from compare.framing import FRAMING_FEATURES, MODEL_PATH, candidates, document_frequency
 
 TARGET_DENSITY = 0.04  # the issue allows 0.05; the cut keeps a margin for unseen news
@@ -83,7 +85,7 @@ def folds_of(keys: list[str]) -> dict[str, int]:
 def sentence_model(prep, story: dict[str, str], marks) -> tuple[LogisticRegression, dict[str, float]]:
     """Claim embedding -> P(the claim overlaps a `lex` or `inf` span). Returns the model fitted
     on every claim, and each claim's out-of-fold probability (what the word model is fitted on)."""
-    e = prep.embeddings / np.linalg.norm(prep.embeddings, axis=1, keepdims=True)
+    e = normalize(prep.embeddings)  # as TermModel.claim_bias reads them
     y = np.array([any(not (b <= c.start or a >= c.end) for k in ("lex", "inf") for a, b in marks[c.article][k])
                   for c in prep.claims], dtype=int)
     fold = folds_of(list(story.values()))
@@ -122,6 +124,8 @@ def main() -> None:
     ap.add_argument("--write", action="store_true")
     args = ap.parse_args()
     rows, x, y, inside, marks, words, claim_model = load(args.cache)
+    with open(args.cache / "basil.pkl", "rb") as fh:
+        embedder = pickle.load(fh).get("embedder", DEFAULT_MODEL)  # caches before it was kept
     print(f"{len(y)} content words, {y.sum()} inside lex spans, "
           f"{sum(len(m['lex']) for m in marks.values())} lex spans located, {sum(words.values())} words")
     fold = folds_of([r[0] for r in rows])
@@ -151,6 +155,7 @@ def main() -> None:
             "claim_intercept": round(float(claim_model.intercept_[0]), 6),
             # a claim embedded by another model reads as the average claim
             "claim_prior": round(float(np.mean(x[:, FRAMING_FEATURES.index("claim_bias")])), 4),
+            "claim_embedder": embedder,
             "fitted_on": "basil-dev (80 triplets, 240 articles): words inside the experts' lex spans",
         }, indent=2) + "\n")
         print(f"wrote {MODEL_PATH}")

@@ -64,7 +64,7 @@ def main() -> None:
         prep = pipe.prepare(dirs)
         story = [labels[str(Path(a.source).resolve())] for a in prep.articles]
         with open(args.out / f"{name}.pkl", "wb") as fh:
-            pickle.dump({"prep": prep, "labels": story}, fh)
+            pickle.dump({"prep": prep, "labels": story, "embedder": pipe.embedder.describe()["name"]}, fh)
         write_gold(args.out / f"{name}.toml", prep.articles, story)
         print(f"{name}: {len(prep.articles)} articles, {len(prep.claims)} claims, "
               f"{time.perf_counter() - t:.0f} s", flush=True)
