@@ -8,17 +8,15 @@ NLI accuracy, ECB+ held-out topics' same-event pairs precision/recall at 0.5, an
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-
-def read(path: Path) -> list[dict]:
-    with gzip.open(path, "rt", encoding="utf-8") as f:
-        return [json.loads(line) for line in f]
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "training"))
+from build_pairs import read_jsonl  # noqa: E402  (the format build_pairs.py writes)
 
 
 def main() -> None:
@@ -36,7 +34,7 @@ def main() -> None:
     judge = CrossEncoderJudge(args.judge_model, quantize=args.quantize)
     out = {"judge": judge.describe()}
     for name in args.sets.split(","):
-        rows = read(args.data / f"{name}.jsonl.gz")
+        rows = read_jsonl(args.data / f"{name}.jsonl.gz")
         t = time.perf_counter()
         sc = judge.score([(r["a"], r["b"]) for r in rows])
         secs = time.perf_counter() - t

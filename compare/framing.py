@@ -24,6 +24,7 @@ import numpy as np
 from .claims import load_lexicon
 from .context import distinctive_words
 from .diverge import load_lexicons
+from .errors import ModelError
 from .schema import Claim, FramingTerm
 
 MODEL_PATH = Path(__file__).parent / "models" / "framing" / "model.json"
@@ -82,6 +83,9 @@ class TermModel:
     @classmethod
     def load(cls, path: str | Path = MODEL_PATH) -> TermModel:
         d = json.loads(Path(path).read_text())
+        if tuple(d["features"]) != FRAMING_FEATURES:
+            raise ModelError(f"{path} was fitted on other features {d['features']}; refit it with "
+                             "training/framing.py --write")
         return cls(tuple(d["coef"]), d["intercept"], d["threshold"], tuple(d.get("claim_coef", ())),
                    d.get("claim_intercept", 0.0), d.get("claim_prior", 0.5), d.get("claim_embedder", ""))
 

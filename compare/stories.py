@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from .cluster import relabel_in_order
+from .errors import ModelError
 from .schema import ENTITY_LABELS, NAME_LABELS, Article, Claim, Story, Thread
 
 MODEL_PATH = Path(__file__).parent / "models" / "stories" / "model.json"
@@ -156,6 +157,10 @@ class StoryModel:
     @classmethod
     def load(cls, path: str | Path = MODEL_PATH) -> StoryModel:
         d = json.loads(Path(path).read_text())
+        fitted = (tuple(d["features"]), d.get("lead_claims"), d.get("typical_gap_days"))
+        if fitted != (STORY_FEATURES, LEAD_CLAIMS, TYPICAL_GAP_DAYS):
+            raise ModelError(f"{path} was fitted on other features {fitted}; refit it with "
+                             "training/stories.py --write")
         return cls(tuple(d["coef"]), d["intercept"], d["story_threshold"], d["thread_threshold"],
                    d.get("neighbours", 10))
 

@@ -195,3 +195,16 @@ def test_no_articles_no_stories():
 
 def test_a_zero_cut_is_a_cut():
     assert StoryGrouper(story_threshold=0.0).describe()["story_threshold"] == 0.0
+
+
+def test_a_model_fitted_on_other_features_is_refused(tmp_path):
+    import json
+
+    from compare.errors import ModelError
+    from compare.stories import MODEL_PATH
+
+    d = json.loads(MODEL_PATH.read_text())
+    d["lead_claims"] = 2
+    (tmp_path / "m.json").write_text(json.dumps(d))
+    with pytest.raises(ModelError, match="refit"):
+        StoryModel.load(tmp_path / "m.json")

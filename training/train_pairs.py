@@ -13,7 +13,6 @@ symmetric), NLI pairs in theirs. Seeded; runs on a GPU where there is one.
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import math
 import random
@@ -22,14 +21,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from build_pairs import read_jsonl  # the format build_pairs.py writes
 from torch import nn
 
 from compare.models.pair_net import PairNet
-
-
-def read(path: Path) -> list[dict]:
-    with gzip.open(path, "rt", encoding="utf-8") as f:
-        return [json.loads(line) for line in f]
 
 
 def batches(rows: list[dict], size: int, rng: random.Random) -> list[list[dict]]:
@@ -80,7 +75,7 @@ def main() -> None:
     encoder = AutoModel.from_pretrained(args.base).float()
     model = PairNet(encoder).to(device)
 
-    rows = read(args.data / "train.jsonl.gz")
+    rows = read_jsonl(args.data / "train.jsonl.gz")
     if args.sources:
         keep = set(args.sources.split(","))
         rows = [r for r in rows if r["source"] in keep]
