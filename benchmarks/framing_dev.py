@@ -34,7 +34,8 @@ sys.path.insert(0, str(ROOT / "training"))
 import numpy as np  # noqa: E402
 from framing import spans  # noqa: E402
 
-from compare.framing import FramingProfiler, TermModel, candidates, document_frequency  # noqa: E402
+from compare.embed import SentenceTransformerEmbedder  # noqa: E402
+from compare.framing import FramingProfiler, TermModel, candidates, document_frequency, word_spans  # noqa: E402
 from compare.pipeline import Pipeline  # noqa: E402
 
 TARGET_RECALL, TARGET_DENSITY, TARGET_INSIDE, TARGET_SHARE = 0.5, 0.05, 1 / 3, 0.20
@@ -53,14 +54,31 @@ def score_flags(flags, marks, words) -> tuple[float, float, float]:
     return len(hit) / total, len(flags) / sum(words.values()), inside / max(len(flags), 1)
 
 
+def word_scoring_cost(prep, sample: int = 1000) -> float:
+    """Seconds the word scores add to the embedding pass, from timing both on ``sample`` claims."""
+    embedder, profiler = SentenceTransformerEmbedder(), FramingProfiler()
+    body = {a.id: a.text for a in prep.articles}
+    claims = prep.claims[:: max(1, len(prep.claims) // sample)]
+    texts = [" ".join(c.text.split()) for c in claims]
+    spans = [word_spans(c, body[c.article], t) for c, t in zip(claims, texts, strict=True)]
+    embedder.encode(texts[:8])  # load the model outside the timings
+    t = time.perf_counter()
+    embedder.encode(texts)
+    plain = time.perf_counter() - t
+    t = time.perf_counter()
+    embedder.encode_words(texts, spans, profiler.word_bias)
+    both = time.perf_counter() - t
+    return max(0.0, both - plain) * len(prep.claims) / len(claims)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cache", type=Path, default=ROOT / ".train" / "stories")
     args = ap.parse_args()
     with open(args.cache / "basil.pkl", "rb") as fh:
         prep = pickle.load(fh)["prep"]
-    if not any(c.tokens for c in prep.claims):
-        print("the cache predates claim tokens; rebuild it: make story-data")
+    if not any(c.tokens for c in prep.claims) or getattr(prep, "words", None) is None:
+        print("the cache predates claim tokens or word scores; rebuild it: make story-data")
         return 2
     marks = {a.id: spans(Path(a.source).parent, a) for a in prep.articles}
     words = {a.id: len(re.findall(r"\w+", a.text)) for a in prep.articles}
@@ -77,10 +95,23 @@ def main() -> int:
                     c = claims[cid]
                     flags += [(c.article, a, b) for a, b, *_ in c.tokens if texts[c.article][a:b].lower() == term.term]
     recall, density, inside = score_flags(flags, marks, words)
-    share = report.timings["framing"] / total
+    subst = [(c, t) for s in report.stories for _o, terms in s.framing for t in terms if t.kind == "substitution"
+             for c in (claims[i] for i in t.claims)]
+    subst_in = [any(s <= a and b <= e for s, e in marks[c.article]["lex"] + marks[c.article]["inf"])
+                for c, t in subst for a, b, *_ in c.tokens if texts[c.article][a:b].lower() == t.term]
+    # the word scores come out of the embedding pass: their cost is what encode_words takes
+    # over encode, measured on a sample of the claims and scaled to all of them
+    extra = word_scoring_cost(prep)
+    share = (report.timings["framing"] + extra) / total
     print(f"basil-dev one run: {len(report.stories)} stories; lex recall {recall:.3f}, "
           f"{density:.4f} flagged words per word, {inside:.3f} of them inside experts' spans; "
-          f"framing {report.timings['framing']:.1f} s = {share:.1%} of the run ({total:.0f} s)")
+          f"framing {report.timings['framing']:.1f} s + word scoring {extra:.1f} s = {share:.1%} of the run "
+          f"({total:.0f} s)")
+
+    print(f"substitutions: {len({(c.outlet, t.term) for c, t in subst})} terms with another outlet's word "
+          f"in their place, {np.mean(subst_in) if subst_in else 0:.3f} of their occurrences inside experts' spans")
+    for c, t in subst[:12]:
+        print(f"  {c.outlet}: {t.term!r} where " + "; ".join(f"{o} says {w!r}" for o, w, _ in t.instead))
 
     # the precision-recall table: the same run's candidates scored once, cut at each level
     story_of = {a: s.id for s in report.stories for a in s.articles}
@@ -91,10 +122,11 @@ def main() -> int:
     profiler = FramingProfiler()
     bias = dict(zip([c.id for c in prep.claims],
                     profiler.claim_bias(prep.embeddings, report.model.get("name")).tolist(), strict=True))
-    prior = TermModel.load().claim_prior
+    model = TermModel.load()
+    prior = model.claim_prior
     scored = []
     for sid in sorted(by_story):
-        cands = candidates(by_story[sid], texts, df, n, bias, prior)
+        cands = candidates(by_story[sid], texts, df, n, bias, prior, prep.words, model.word_prior)
         scored += [(c, p) for c, p in zip(cands, profiler.score(cands), strict=True)]
     cut_now = profiler.describe()["framing_threshold"]
     print("cut    lex recall  words/word  inside experts' spans")

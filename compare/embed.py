@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -74,6 +74,50 @@ class SentenceTransformerEmbedder:
             show_progress_bar=False, convert_to_numpy=True,
         )
         return np.asarray(vecs, dtype=np.float32)
+
+    def encode_words(
+        self,
+        texts: Sequence[str],
+        spans: Sequence[Sequence[tuple[int, int]]],
+        reduce: Callable[[np.ndarray], np.ndarray] | None = None,
+        chunk: int = 512,
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """The texts' embeddings (as :meth:`encode`) and, from the same forward pass, a vector
+        for each word: the unit-length mean of the model's last-layer vectors of the word pieces
+        that overlap the word's character span in its text (zeros where none does, e.g. a span
+        of (-1, -1) or past truncation). ``reduce`` maps each text's (words, dimensions) array to
+        what is kept of it, so that memory grows with what is kept, not with the vectors."""
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32), []
+        import torch
+
+        st = self._load()
+        vecs, words = [], []
+        for lo in range(0, len(texts), chunk):
+            part = list(texts[lo:lo + chunk])
+            outs = st.encode(part, batch_size=self.batch_size, output_value=None, show_progress_bar=False)
+            for text, out, wanted in zip(part, outs, spans[lo:lo + chunk], strict=True):
+                sent = out["sentence_embedding"].float()
+                vecs.append(torch.nn.functional.normalize(sent, dim=0).cpu().numpy())
+                pieces = out["token_embeddings"].float().cpu().numpy()
+                offsets = st.tokenizer(text, return_offsets_mapping=True, truncation=True,
+                                       max_length=st.max_seq_length)["offset_mapping"]
+                starts = np.array([a for a, _ in offsets])
+                ends = np.array([b for _, b in offsets])
+                real = ends > starts  # special tokens have empty offsets
+                w = np.zeros((len(wanted), pieces.shape[1]), dtype=np.float32)
+                for k, (a, b) in enumerate(wanted):
+                    if b <= a:
+                        continue
+                    hit = np.flatnonzero(real & (starts < b) & (ends > a))
+                    hit = hit[hit < len(pieces)]
+                    if len(hit):
+                        v = pieces[hit].mean(axis=0)
+                        n = float(np.linalg.norm(v))
+                        if n > 0:
+                            w[k] = v / n
+                words.append(reduce(w) if reduce is not None else w)
+        return np.asarray(vecs, dtype=np.float32), words
 
     def describe(self) -> dict:
         st = self._load()

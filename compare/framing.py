@@ -15,7 +15,7 @@ import json
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -30,15 +30,24 @@ from .schema import Claim, FramingTerm
 MODEL_PATH = Path(__file__).parent / "models" / "framing" / "model.json"
 FRAMING_FEATURES = ("vader", "vader_known", "lexicon", "adj", "adv", "verb", "noun", "modifier",
                     "label", "distinctive", "shared", "rare", "quoted", "heading", "common", "speech",
-                    "claim_charge", "position", "label_own", "claim_bias")
+                    "claim_charge", "position", "label_own", "claim_bias", "word_bias")
 VOCAB_PATH = Path(__file__).parent / "models" / "pair-minilm" / "vocab.txt"
 CONTENT_POS = {"ADJ": "adj", "ADV": "adv", "VERB": "verb", "NOUN": "noun"}
 MODIFIER_DEPS = {"amod", "advmod", "acomp", "npadvmod"}
 LABEL_DEPS = {"amod", "compound", "appos", "nmod", "poss"}
 NAMED_POS = {"PROPN"}
+# what the fallback model reads: every feature but the two that need the transformer's vectors
+PLAIN_FEATURES = FRAMING_FEATURES[:-2]
+assert FRAMING_FEATURES[-2:] == ("claim_bias", "word_bias")
 # the mean of the `shared` feature over basil-dev's words: what a story one outlet tells alone
 # gets, so that being alone neither raises nor lowers a word's score
 SHARED_PRIOR = 0.444
+# two words align when each is the other's most similar scored word in the two tellings of a
+# fact (SimAlign's argmax, Jalili Sabet et al. 2020) and their contextual vectors' cosine is at
+# least this; synonyms an outlet swaps ("slammed" / "criticized") sit at 0.6-0.8 on basil-dev
+ALIGN_MIN = 0.5
+# the parts of speech a substitution may swap: adverbs align loosely ("unilaterally" / "even")
+SWAP_POS = {"NOUN", "VERB", "ADJ"}
 
 
 @lru_cache(maxsize=1)
@@ -79,18 +88,31 @@ class TermModel:
     claim_intercept: float = 0.0
     claim_prior: float = 0.5
     claim_embedder: str = ""
+    # the word model: a word's contextual vector (unit length, by the same embedder, see
+    # SentenceTransformerEmbedder.encode_words) -> P(an expert marks it); ``word_prior`` stands
+    # in for words without a vector
+    word_coef: tuple[float, ...] = ()
+    word_intercept: float = 0.0
+    word_prior: float = 0.5
+    # the model over PLAIN_FEATURES, with its own cut, for claims embedded without word
+    # vectors (another embedder, or precomputed embeddings)
+    fallback: TermModel | None = None
 
     @classmethod
     def load(cls, path: str | Path = MODEL_PATH) -> TermModel:
         d = json.loads(Path(path).read_text())
-        if tuple(d["features"]) != FRAMING_FEATURES:
+        if tuple(d["features"]) != FRAMING_FEATURES or (
+                "fallback" in d and tuple(d["fallback"]["features"]) != PLAIN_FEATURES):
             raise ModelError(f"{path} was fitted on other features {d['features']}; refit it with "
                              "training/framing.py --write")
         return cls(tuple(d["coef"]), d["intercept"], d["threshold"], tuple(d.get("claim_coef", ())),
-                   d.get("claim_intercept", 0.0), d.get("claim_prior", 0.5), d.get("claim_embedder", ""))
+                   d.get("claim_intercept", 0.0), d.get("claim_prior", 0.5), d.get("claim_embedder", ""),
+                   tuple(d.get("word_coef", ())), d.get("word_intercept", 0.0), d.get("word_prior", 0.5),
+                   cls(tuple(f["coef"]), f["intercept"], f["threshold"]) if (f := d.get("fallback")) else None)
 
     def proba(self, x: np.ndarray) -> np.ndarray:
-        return 1.0 / (1.0 + np.exp(-(x @ np.asarray(self.coef) + self.intercept)))
+        """P(loaded) for rows of FRAMING_FEATURES (a fallback reads the first PLAIN_FEATURES)."""
+        return 1.0 / (1.0 + np.exp(-(x[:, :len(self.coef)] @ np.asarray(self.coef) + self.intercept)))
 
     def claim_bias(self, embeddings: np.ndarray, embedder: str | None) -> np.ndarray:
         """P(a claim holds a span experts would mark), from its embedding by ``embedder`` (the
@@ -101,6 +123,18 @@ class TermModel:
         from sklearn.preprocessing import normalize
 
         return 1.0 / (1.0 + np.exp(-(normalize(embeddings) @ np.asarray(self.claim_coef) + self.claim_intercept)))
+
+    def reads_words(self, embedder: str | None) -> bool:
+        """Whether the word model reads vectors of ``embedder``."""
+        return bool(self.word_coef) and embedder == self.claim_embedder
+
+    def word_bias(self, vectors: np.ndarray) -> np.ndarray:
+        """P(an expert marks the word) for each row of unit-length word vectors; NaN for a row of
+        zeros (a word without a vector)."""
+        if not len(vectors) or vectors.shape[1] != len(self.word_coef):
+            return np.full(len(vectors), np.nan, dtype=np.float32)
+        p = 1.0 / (1.0 + np.exp(-(vectors @ np.asarray(self.word_coef) + self.word_intercept)))
+        return np.where(np.abs(vectors).sum(axis=1) > 0, p, np.nan).astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -134,10 +168,32 @@ def _referent(claim: Claim, k: int, text: str) -> str | None:
     return " ".join(text[toks[j][0]:toks[j][1]] for j in sorted(parts))
 
 
+def is_candidate(word: str, pos: str) -> bool:
+    """A content word the model scores: adjective, adverb, verb or noun, alphabetic, 3+ letters."""
+    return pos in CONTENT_POS and word.isalpha() and len(word) >= 3
+
+
+def word_spans(claim: Claim, article_text: str, text: str) -> list[tuple[int, int]]:
+    """Where each of ``claim.tokens`` lies in ``text`` (the claim as it was embedded, its
+    whitespace collapsed): (start, end), or (-1, -1) for a token the model does not score."""
+    out, at = [], 0
+    for a, b, _, pos, *_ in claim.tokens:
+        word = article_text[a:b]
+        k = text.find(word, at) if word else -1
+        if k < 0:
+            out.append((-1, -1))
+            continue
+        at = k + len(word)
+        out.append((k, at) if is_candidate(word, pos) else (-1, -1))
+    return out
+
+
 def candidates(claims: Sequence[Claim], texts: dict[str, str], df: Counter, n_docs: int,
-               bias: dict[str, float] | None = None, prior: float = 0.5) -> list[Candidate]:
+               bias: dict[str, float] | None = None, prior: float = 0.5,
+               words: dict[str, np.ndarray] | None = None, word_prior: float = 0.5) -> list[Candidate]:
     """Every content word of ``claims`` (one story) with its features; ``bias`` is each claim's
-    P(experts marked a span in it) from the sentence model (``prior`` where missing)."""
+    P(experts marked a span in it) from the sentence model (``prior`` where missing), ``words``
+    each claim's word-model probabilities, one per token (``word_prior`` where missing or NaN)."""
     vader = vader_lexicon()
     framing = load_lexicons().framing
     outlets = sorted({c.outlet for c in claims})
@@ -168,9 +224,10 @@ def candidates(claims: Sequence[Claim], texts: dict[str, str], df: Counter, n_do
         quoted = 1.0 if c.speaker else 0.0
         charges = [abs(vader.get(text[a:b].lower(), vader.get(lem, 0.0))) for a, b, lem, *_ in c.tokens]
         others = [o for o in outlets if o != c.outlet]
+        wp = (words or {}).get(c.id)
         for k, (a, b, lemma, pos, dep, _) in enumerate(c.tokens):
             word = text[a:b]
-            if pos not in CONTENT_POS or not word.isalpha() or len(word) < 3:
+            if not is_candidate(word, pos):
                 continue
             low = word.lower()
             val = vader.get(low, vader.get(lemma))
@@ -197,9 +254,58 @@ def candidates(claims: Sequence[Claim], texts: dict[str, str], df: Counter, n_do
                 position[c.id],  # 0 for the headline or first sentence, 1 for the last
                 1.0 if own else 0.0,
                 (bias or {}).get(c.id, prior),
+                float(wp[k]) if wp is not None and k < len(wp) and not np.isnan(wp[k]) else word_prior,
             )
             out.append(Candidate(c, k, low, lemma, ref, f))
     return out
+
+
+def align(a: Claim, va: np.ndarray, b: Claim, vb: np.ndarray) -> dict[int, tuple[int, float]]:
+    """Word alignment of two tellings of one fact: token index in ``a`` -> (token index in
+    ``b``, cosine) for mutual best matches among the scored words (rows of unit-length word
+    vectors, zeros for a word the model does not score) at :data:`ALIGN_MIN` or more."""
+    ka = np.flatnonzero(np.abs(va).sum(axis=1) > 0)
+    kb = np.flatnonzero(np.abs(vb).sum(axis=1) > 0)
+    if not len(ka) or not len(kb):
+        return {}
+    sim = va[ka].astype(np.float32) @ vb[kb].astype(np.float32).T
+    best_b, best_a = sim.argmax(axis=1), sim.argmax(axis=0)
+    return {int(ka[i]): (int(kb[j]), float(sim[i, j])) for i, j in enumerate(best_b)
+            if best_a[j] == i and sim[i, j] >= ALIGN_MIN}
+
+
+def substitutions(term: FramingTerm, claims: dict[str, Claim], texts: dict[str, str],
+                  fact_of: dict[str, tuple[str, tuple[str, ...]]],
+                  vectors: dict[str, np.ndarray]) -> tuple[tuple[str, str, str], ...]:
+    """What other outlets say in place of ``term`` in the facts it occurs in: (outlet, word, fact)
+    for each aligned word of another outlet's telling that is a different lemma of the same part
+    of speech, a noun, verb or adjective (not one lemma grown from the other: "world" / "worldview"), and that neither
+    telling shares with the other. ``fact_of``: claim id -> (fact id,
+    its claim ids) for facts told by two outlets or more."""
+    out: dict[tuple[str, str], str] = {}
+    for cid in term.claims:
+        if cid not in fact_of or cid not in vectors:
+            continue
+        a = claims[cid]
+        body = texts[a.article]
+        k = next((k for k, t in enumerate(a.tokens) if body[t[0]:t[1]].lower() == term.term), None)
+        if k is None:
+            continue
+        fact, members = fact_of[cid]
+        for other in members:
+            b = claims[other]
+            if b.outlet == a.outlet or other not in vectors:
+                continue
+            hit = align(a, vectors[cid], b, vectors[other]).get(k)
+            if hit is None:
+                continue
+            tb, la = b.tokens[hit[0]], a.tokens[k][2]
+            grown = tb[2].startswith(la) or la.startswith(tb[2])  # "attack" / "attacker"
+            if (tb[3] != a.tokens[k][3] or tb[3] not in SWAP_POS or grown
+                    or tb[2] in {t[2] for t in a.tokens} or la in {t[2] for t in b.tokens}):
+                continue
+            out.setdefault((b.outlet, texts[b.article][tb[0]:tb[1]].lower()), fact)
+    return tuple(sorted((o, w, f) for (o, w), f in out.items()))
 
 
 def document_frequency(claims: Sequence[Claim]) -> tuple[Counter, int]:
@@ -231,6 +337,8 @@ def _why(cand: Candidate, p: float) -> str:
         bits.append("no other outlet of the story uses it")
     if f["quoted"]:
         bits.append("inside a quotation")
+    if f["word_bias"] >= 0.8:
+        bits.append(f"reads as loaded where it stands (word model P {f['word_bias']:.2f})")
     if f["claim_bias"] >= 0.6:
         bits.append(f"in a sentence that reads as slanted (P {f['claim_bias']:.2f})")
     return "; ".join(bits + [f"P(loaded) {p:.2f}"])
@@ -249,7 +357,10 @@ class FramingProfiler:
         return self.model
 
     def describe(self) -> dict:
-        return {"framing_threshold": self._cut()}
+        fallback = self._model().fallback
+        return {"framing_threshold": self._cut()} | (
+            {"framing_fallback_threshold": self.threshold if self.threshold is not None else fallback.threshold}
+            if fallback is not None else {})
 
     def _cut(self) -> float:
         return self.threshold if self.threshold is not None else self._model().threshold
@@ -257,18 +368,34 @@ class FramingProfiler:
     def claim_bias(self, embeddings: np.ndarray, embedder: str | None) -> np.ndarray:
         return self._model().claim_bias(np.asarray(embeddings), embedder)
 
-    def score(self, cands: Sequence[Candidate]) -> np.ndarray:
+    def scorer(self, words: dict | None) -> TermModel:
+        """The model that scores a story: the full one, or its fallback when the claims come
+        without word vectors (``words`` None)."""
+        m = self._model()
+        return m.fallback if words is None and m.fallback is not None else m
+
+    def score(self, cands: Sequence[Candidate], model: TermModel | None = None) -> np.ndarray:
         if not cands:
             return np.zeros(0)
-        return self._model().proba(np.array([c.features for c in cands]))
+        return (model or self._model()).proba(np.array([c.features for c in cands]))
+
+    def reads_words(self, embedder: str | None) -> bool:
+        return self._model().reads_words(embedder)
+
+    def word_bias(self, vectors: np.ndarray) -> np.ndarray:
+        return self._model().word_bias(vectors)
 
     def profile(self, claims: Sequence[Claim], texts: dict[str, str], df: Counter, n_docs: int,
-                bias: dict[str, float] | None = None) -> dict[str, tuple[FramingTerm, ...]]:
+                bias: dict[str, float] | None = None,
+                words: dict[str, np.ndarray] | None = None) -> dict[str, tuple[FramingTerm, ...]]:
         """The story's profile. ``bias``: each claim's sentence-model probability
-        (:meth:`TermModel.claim_bias`); the model's prior where it is missing."""
-        cut = self._cut()
-        cands = candidates(claims, texts, df, n_docs, bias, self._model().claim_prior)
-        probs = self.score(cands)
+        (:meth:`TermModel.claim_bias`), ``words`` its words' word-model probabilities
+        (:meth:`TermModel.word_bias`); the model's priors where they are missing."""
+        m = self._model()
+        use = self.scorer(words)
+        cut = self.threshold if self.threshold is not None else use.threshold
+        cands = candidates(claims, texts, df, n_docs, bias, m.claim_prior, words, m.word_prior)
+        probs = self.score(cands, use)
         found: dict[tuple[str, str], list] = {}
         for cand, p in zip(cands, probs, strict=True):
             if p >= cut:
@@ -284,3 +411,22 @@ class FramingProfiler:
                 term=word, kind="label" if cand.referent else "loaded", referent=cand.referent,
                 claims=tuple(ids), why=_why(cand, p), score=round(p, 3)))
         return {o: tuple(ts) for o, ts in sorted(out.items())}
+
+    def contrast(self, framing: tuple[tuple[str, tuple[FramingTerm, ...]], ...], claims: dict[str, Claim],
+                 texts: dict[str, str], fact_of: dict[str, tuple[str, tuple[str, ...]]],
+                 vectors: dict[str, np.ndarray]) -> tuple[tuple[str, tuple[FramingTerm, ...]], ...]:
+        """The profile with each loaded term that another outlet's telling of the same fact puts
+        another word in place of turned into a ``substitution`` naming those words (see
+        :func:`substitutions`). Labels stay labels. No new term is added: a substitution is
+        shown only where the outlet's word is itself flagged."""
+        out = []
+        for outlet, terms in framing:
+            kept = []
+            for t in terms:
+                instead = substitutions(t, claims, texts, fact_of, vectors) if t.kind == "loaded" else ()
+                if instead:
+                    said = "; ".join(f"{o} says \"{w}\" ({f})" for o, w, f in instead)
+                    t = replace(t, kind="substitution", instead=instead, why=f"where {said}; {t.why}")
+                kept.append(t)
+            out.append((outlet, tuple(kept)))
+        return tuple(out)

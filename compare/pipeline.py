@@ -20,10 +20,10 @@ from .context import story_context
 from .diverge import assess
 from .embed import Embedder, SentenceTransformerEmbedder
 from .errors import CorpusError
-from .framing import FramingProfiler, document_frequency
+from .framing import FramingProfiler, document_frequency, word_spans
 from .ingest import load_outlets, read_articles
 from .judge import NLI_LABELS
-from .schema import Article, Claim, Cluster, Link, Report, divergence_order
+from .schema import Article, Claim, Cluster, Link, Report, Story, divergence_order
 from .stories import StoryGrouper
 
 log = logging.getLogger("compare")
@@ -47,6 +47,9 @@ class Prepared:
     embeddings: np.ndarray
     warnings: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    # each claim's word-model probabilities (framing), one per token; None when the embedder
+    # gives no word vectors or the framing model reads another embedder's
+    words: dict[str, np.ndarray] | None = None
 
 
 def claim_tokens(claim: Claim) -> tuple[str, ...]:
@@ -101,8 +104,18 @@ class Pipeline:
         log.info("claims: %d", len(claims))
 
         t = time.perf_counter()
+        words = None
         if embeddings is None:
-            embeddings = self.embedder.encode([" ".join(c.text.split()) for c in claims])
+            texts = [" ".join(c.text.split()) for c in claims]
+            name = self.embedder.describe().get("name")
+            if hasattr(self.embedder, "encode_words") and self.profiler.reads_words(name):
+                # one forward pass gives the claims' embeddings and their words' framing scores
+                body = {a.id: a.text for a in articles}
+                spans = [word_spans(c, body[c.article], text) for c, text in zip(claims, texts, strict=True)]
+                embeddings, scores = self.embedder.encode_words(texts, spans, self.profiler.word_bias)
+                words = dict(zip([c.id for c in claims], scores, strict=True))
+            else:
+                embeddings = self.embedder.encode(texts)
         elif len(embeddings) != len(claims):
             raise CorpusError(
                 f"{len(embeddings)} precomputed embeddings for {len(claims)} claims; "
@@ -110,7 +123,7 @@ class Pipeline:
             )
         timings["embed"] = time.perf_counter() - t
         log.info("embed: %s", embeddings.shape)
-        return Prepared(articles, claims, np.asarray(embeddings), warnings, timings)
+        return Prepared(articles, claims, np.asarray(embeddings), warnings, timings, words)
 
     def analyse(self, prep: Prepared) -> Report:
         """Stories, clusters and verdicts for prepared claims."""
@@ -194,8 +207,9 @@ class Pipeline:
         embedder = self.embedder.describe()
         bias = dict(zip([c.id for c in claims], self.profiler.claim_bias(emb, embedder.get("name")).tolist(),
                         strict=True))
-        stories = [replace(s, framing=tuple(self.profiler.profile(by_story[s.id], texts, df, n_docs, bias).items()))
-                   for s in stories]
+        stories = [replace(s, framing=tuple(
+            self.profiler.profile(by_story[s.id], texts, df, n_docs, bias, prep.words).items())) for s in stories]
+        stories = self._contrast(stories, claims, clusters, texts)
         timings["framing"] = time.perf_counter() - t
         log.info("timings: %s", ", ".join(f"{k} {v:.2f} s" for k, v in timings.items()))
 
@@ -212,6 +226,26 @@ class Pipeline:
             timings={k: round(v, 3) for k, v in timings.items()},
             warnings=tuple(prep.warnings),
         )
+
+    def _contrast(self, stories: list[Story], claims: list[Claim], clusters: list[Cluster],
+                  texts: dict[str, str]) -> list[Story]:
+        """Loaded terms in facts several outlets tell, with the words the other outlets put in
+        their place: word vectors of those facts' claims only (a second, small forward pass)."""
+        if not hasattr(self.embedder, "encode_words"):
+            return stories
+        fact_of = {cid: (cl.id, cl.claims) for cl in clusters if len(cl.outlets) > 1 for cid in cl.claims}
+        flagged = {cid for s in stories for _, terms in s.framing for t in terms if t.kind == "loaded"
+                   for cid in t.claims if cid in fact_of}
+        need = flagged | {m for cid in flagged for m in fact_of[cid][1]}
+        chosen = [c for c in claims if c.id in need]
+        if not chosen:
+            return stories
+        said = [" ".join(c.text.split()) for c in chosen]
+        spans = [word_spans(c, texts[c.article], t) for c, t in zip(chosen, said, strict=True)]
+        _, vecs = self.embedder.encode_words(said, spans, lambda v: v.astype(np.float16))
+        vectors = dict(zip([c.id for c in chosen], vecs, strict=True))
+        by_id = {c.id: c for c in claims}
+        return [replace(s, framing=self.profiler.contrast(s.framing, by_id, texts, fact_of, vectors)) for s in stories]
 
     def run(self, paths: Sequence[str | Path], **kwargs) -> Report:
         return self.analyse(self.prepare(paths, **kwargs))

@@ -139,6 +139,9 @@ class FramingTerm:
     claims: tuple[str, ...]
     why: str
     score: float = 0.0
+    # kind "substitution": the word each other outlet uses in its place in the same fact, as
+    # (outlet, word, fact id), from a word alignment of the two tellings
+    instead: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -201,7 +204,8 @@ class Report:
             "stories": [
                 {"id": s.id, "articles": list(s.articles), "title": s.title, "thread": s.thread,
                  "framing": {o: [{"term": t.term, "kind": t.kind, "referent": t.referent,
-                                  "claims": list(t.claims), "why": t.why, "score": t.score}
+                                  "claims": list(t.claims), "why": t.why, "score": t.score,
+                                  "instead": [{"outlet": o, "word": w, "fact": f} for o, w, f in t.instead]}
                                  for t in terms] for o, terms in s.framing}}
                 for s in self.stories
             ],

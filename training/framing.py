@@ -11,8 +11,14 @@ triplets (the stacking is not nested); and the cut is chosen on these same out-o
 - terms per word: flagged words over all words of text;
 - inside experts' spans: share of flagged words inside a `lex` or `inf` span.
 
-The cut is the one with the best lex recall at no more than TARGET_DENSITY flagged words per
-word. ``--write`` fits on all 80 triplets and ships it with that cut.
+Precision first: the cut is the highest one that keeps lex recall at MIN_RECALL or more (a
+margin over the issue's 0.5 for news the model never saw) at no more than TARGET_DENSITY flagged
+words per word. ``--write`` fits on all 80 triplets and ships it with that cut.
+
+Three models are stacked, each scored out of fold for the one above it: the sentence model
+(claim embedding -> P(experts marked a span in the claim)), the word model (a word's contextual
+vector from the same transformer pass -> P(the word is inside a `lex` span)), and the term model
+over FRAMING_FEATURES, which reads both.
 
     python training/framing.py [--cache .train/stories] [--data ../shared/data] [--write]
 """
@@ -29,10 +35,19 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import normalize
 
-from compare.embed import DEFAULT_MODEL
-from compare.framing import FRAMING_FEATURES, MODEL_PATH, candidates, document_frequency
+from compare.embed import DEFAULT_MODEL, SentenceTransformerEmbedder
+from compare.framing import (
+    FRAMING_FEATURES,
+    MODEL_PATH,
+    PLAIN_FEATURES,
+    candidates,
+    document_frequency,
+    is_candidate,
+    word_spans,
+)
 
 TARGET_DENSITY = 0.04  # the issue allows 0.05; the cut keeps a margin for unseen news
+MIN_RECALL = 0.6  # the issue asks 0.5
 OUTLET_FILE = {"Fox News": "fox", "The New York Times": "nyt", "HuffPost": "hpo"}
 
 
@@ -62,12 +77,13 @@ def load(cache: Path):
     words = {a.id: len(re.findall(r"\w+", a.text)) for a in prep.articles}
     df, n = document_frequency(prep.claims)
     claim_model, bias = sentence_model(prep, story, marks)
+    word_model, word_p = words_model(prep, story, marks, word_vectors(cache, prep))
     rows, x, y, inside = [], [], [], []
     by_story: dict[str, list] = {}
     for c in prep.claims:
         by_story.setdefault(story[c.article], []).append(c)
     for sid in sorted(by_story):
-        for cand in candidates(by_story[sid], texts, df, n, bias):
+        for cand in candidates(by_story[sid], texts, df, n, bias, words=word_p):
             a, b = cand.claim.tokens[cand.token][:2]
             m = marks[cand.claim.article]
             lex = any(s <= a and b <= e for s, e in m["lex"])
@@ -75,7 +91,7 @@ def load(cache: Path):
             x.append(cand.features)
             y.append(lex)
             inside.append(lex or any(s <= a and b <= e for s, e in m["inf"]))
-    return rows, np.array(x), np.array(y, dtype=int), np.array(inside), marks, words, claim_model
+    return rows, np.array(x), np.array(y, dtype=int), np.array(inside), marks, words, claim_model, word_model
 
 
 def folds_of(keys: list[str]) -> dict[str, int]:
@@ -94,6 +110,52 @@ def sentence_model(prep, story: dict[str, str], marks) -> tuple[LogisticRegressi
     for k in range(5):
         p[f == k] = _claim_fit(e[f != k], y[f != k]).predict_proba(e[f == k])[:, 1]
     return _claim_fit(e, y), dict(zip([c.id for c in prep.claims], p.tolist(), strict=True))
+
+
+def word_vectors(cache: Path, prep) -> dict[str, np.ndarray]:
+    """Each claim's word vectors (SentenceTransformerEmbedder.encode_words, as the pipeline
+    computes them), cached beside the claims."""
+    path = cache / "basil.words.pkl"
+    if path.exists():
+        with open(path, "rb") as fh:
+            return pickle.load(fh)
+    body = {a.id: a.text for a in prep.articles}
+    texts = [" ".join(c.text.split()) for c in prep.claims]
+    spans = [word_spans(c, body[c.article], t) for c, t in zip(prep.claims, texts, strict=True)]
+    _, vecs = SentenceTransformerEmbedder().encode_words(texts, spans)
+    out = {c.id: v.astype(np.float16) for c, v in zip(prep.claims, vecs, strict=True)}
+    with open(path, "wb") as fh:
+        pickle.dump(out, fh)
+    return out
+
+
+def words_model(prep, story: dict[str, str], marks, vectors) -> tuple[LogisticRegression, dict[str, np.ndarray]]:
+    """Word vector -> P(the word is inside a `lex` span), over the words the term model scores.
+    Returns the model fitted on every word, and each claim's out-of-fold probabilities (one per
+    token, NaN where the model does not score it)."""
+    texts = {a.id: a.text for a in prep.articles}
+    fold = folds_of(list(story.values()))
+    keys, x, y, f = [], [], [], []
+    for c in prep.claims:
+        v = vectors[c.id]
+        for k, (a, b, _, pos, *_) in enumerate(c.tokens):
+            if is_candidate(texts[c.article][a:b], pos) and np.abs(v[k]).sum() > 0:
+                keys.append((c.id, k))
+                x.append(v[k].astype(np.float32))
+                y.append(any(s <= a and b <= e for s, e in marks[c.article]["lex"]))
+                f.append(fold[story[c.article]])
+    x, y, f = np.array(x), np.array(y, dtype=int), np.array(f)
+    p = np.zeros(len(y))
+    for k in range(5):
+        p[f == k] = _word_fit(x[f != k], y[f != k]).predict_proba(x[f == k])[:, 1]
+    out = {c.id: np.full(len(c.tokens), np.nan, dtype=np.float32) for c in prep.claims}
+    for (cid, k), q in zip(keys, p, strict=True):
+        out[cid][k] = q
+    return _word_fit(x, y), out
+
+
+def _word_fit(x, y) -> LogisticRegression:
+    return LogisticRegression(C=0.1, max_iter=3000, class_weight="balanced").fit(x, y)
 
 
 def _claim_fit(x, y) -> LogisticRegression:
@@ -118,31 +180,41 @@ def fit(x, y) -> LogisticRegression:
     return LogisticRegression(C=1.0, max_iter=2000, class_weight="balanced").fit(x, y)
 
 
+def sweep(rows, x, y, f, inside, marks, words, name: str) -> float:
+    """Out-of-fold scores, the precision-recall table, and the cut chosen (see the docstring)."""
+    p = np.zeros(len(y))
+    for k in range(5):
+        p[f == k] = fit(x[f != k], y[f != k]).predict_proba(x[f == k])[:, 1]
+    print(f"{name}\ncut    lex recall  terms/word  inside experts' spans")
+    table = []
+    for cut in np.round(np.arange(0.5, 0.96, 0.025), 3):
+        r, dens, prec = measure(rows, p, cut, inside, marks, words)
+        table.append((cut, r, dens, prec))
+        print(f"{cut:5.3f}  {r:10.3f}  {dens:10.4f}  {prec:10.3f}")
+    ok = [t for t in table if t[2] <= TARGET_DENSITY and t[1] >= MIN_RECALL]
+    # when no cut keeps MIN_RECALL, the best recall within the density
+    cut = (max(ok, key=lambda t: (t[3], t[0])) if ok
+           else max((t for t in table if t[2] <= TARGET_DENSITY), key=lambda t: (t[1], t[0])))[0]
+    print(f"cut chosen: {cut}")
+    return float(cut)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cache", type=Path, default=Path(".train/stories"))
     ap.add_argument("--write", action="store_true")
     args = ap.parse_args()
-    rows, x, y, inside, marks, words, claim_model = load(args.cache)
+    rows, x, y, inside, marks, words, claim_model, word_model = load(args.cache)
     with open(args.cache / "basil.pkl", "rb") as fh:
         embedder = pickle.load(fh).get("embedder", DEFAULT_MODEL)  # caches before it was kept
     print(f"{len(y)} content words, {y.sum()} inside lex spans, "
           f"{sum(len(m['lex']) for m in marks.values())} lex spans located, {sum(words.values())} words")
     fold = folds_of([r[0] for r in rows])
     f = np.array([fold[r[0]] for r in rows])
-    p = np.zeros(len(y))
-    for k in range(5):
-        p[f == k] = fit(x[f != k], y[f != k]).predict_proba(x[f == k])[:, 1]
-    print("cut    lex recall  terms/word  inside experts' spans")
-    table = []
-    for cut in np.round(np.arange(0.5, 0.96, 0.025), 3):
-        r, dens, prec = measure(rows, p, cut, inside, marks, words)
-        table.append((cut, r, dens, prec))
-        print(f"{cut:5.3f}  {r:10.3f}  {dens:10.4f}  {prec:10.3f}")
-    ok = [t for t in table if t[2] <= TARGET_DENSITY]
-    cut = max(ok, key=lambda t: (t[1], t[0]))[0] if ok else table[-1][0]
-    print(f"cut chosen: {cut}")
-    lr = fit(x, y)
+    cut = sweep(rows, x, y, f, inside, marks, words, "the full model")
+    plain_x = x[:, :len(PLAIN_FEATURES)]
+    plain_cut = sweep(rows, plain_x, y, f, inside, marks, words, "the fallback (no word or sentence vectors)")
+    lr, plain = fit(x, y), fit(plain_x, y)
     print("coef", dict(zip(FRAMING_FEATURES, np.round(lr.coef_[0], 3), strict=True)))
     if args.write:
         MODEL_PATH.parent.mkdir(parents=True, exist_ok=True)
@@ -150,12 +222,18 @@ def main() -> None:
             "features": list(FRAMING_FEATURES),
             "coef": [round(float(c), 6) for c in lr.coef_[0]],
             "intercept": round(float(lr.intercept_[0]), 6),
-            "threshold": float(cut),
+            "threshold": cut,
             "claim_coef": [round(float(c), 6) for c in claim_model.coef_[0]],
             "claim_intercept": round(float(claim_model.intercept_[0]), 6),
             # a claim embedded by another model reads as the average claim
             "claim_prior": round(float(np.mean(x[:, FRAMING_FEATURES.index("claim_bias")])), 4),
             "claim_embedder": embedder,
+            "word_coef": [round(float(c), 6) for c in word_model.coef_[0]],
+            "word_intercept": round(float(word_model.intercept_[0]), 6),
+            "word_prior": round(float(np.mean(x[:, FRAMING_FEATURES.index("word_bias")])), 4),
+            "fallback": {"features": list(PLAIN_FEATURES),
+                         "coef": [round(float(c), 6) for c in plain.coef_[0]],
+                         "intercept": round(float(plain.intercept_[0]), 6), "threshold": plain_cut},
             "fitted_on": "basil-dev (80 triplets, 240 articles): words inside the experts' lex spans",
         }, indent=2) + "\n")
         print(f"wrote {MODEL_PATH}")
