@@ -6,6 +6,7 @@ import hashlib
 import os
 import re
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -102,20 +103,7 @@ class SentenceTransformerEmbedder:
                 pieces = out["token_embeddings"].float().cpu().numpy()
                 offsets = st.tokenizer(text, return_offsets_mapping=True, truncation=True,
                                        max_length=st.max_seq_length)["offset_mapping"]
-                starts = np.array([a for a, _ in offsets])
-                ends = np.array([b for _, b in offsets])
-                real = ends > starts  # special tokens have empty offsets
-                w = np.zeros((len(wanted), pieces.shape[1]), dtype=np.float32)
-                for k, (a, b) in enumerate(wanted):
-                    if b <= a:
-                        continue
-                    hit = np.flatnonzero(real & (starts < b) & (ends > a))
-                    hit = hit[hit < len(pieces)]
-                    if len(hit):
-                        v = pieces[hit].mean(axis=0)
-                        n = float(np.linalg.norm(v))
-                        if n > 0:
-                            w[k] = v / n
+                w = word_vectors(pieces, offsets, wanted)
                 words.append(reduce(w) if reduce is not None else w)
         return np.asarray(vecs, dtype=np.float32), words
 
@@ -129,6 +117,107 @@ class SentenceTransformerEmbedder:
             "dimensions": int(dim()),
             "max_seq_length": int(st.max_seq_length),
         }
+
+
+class OnnxEmbedder:
+    """The bundled all-MiniLM-L6-v2 as an ONNX graph with int8 weights, run by onnxruntime
+    (exported by training/export_encoder.py): mean pooling and normalisation as the
+    sentence-transformers model does them; about twice its claims per second on a CPU, cosine
+    0.9994 to its embeddings.
+
+    Texts run in batches of the same token length, so no batch holds padding, and the graph
+    computes in fp32: a text's vectors are the same bytes whatever it is batched with, so an
+    article embeds alike in any corpus and from the cache.
+    """
+
+    ONNX_FILE = "encoder.int8.onnx"
+    FOLDER = Path(__file__).parent / "models" / "minilm-int8"
+    MAX_TOKENS = 256  # all-MiniLM-L6-v2's max_seq_length
+
+    def __init__(self, folder: str | Path | None = None, batch_size: int = 64, threads: int | None = None):
+        self.folder = Path(folder) if folder else self.FOLDER
+        self.batch_size = batch_size
+        self.threads = threads
+        self._session = None
+        self._tok = None
+
+    def _load(self):
+        if self._session is None:
+            import onnxruntime as ort
+            from tokenizers import Tokenizer
+
+            path = self.folder / self.ONNX_FILE
+            try:
+                opts = ort.SessionOptions()
+                if self.threads:
+                    opts.intra_op_num_threads = self.threads
+                self._session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+                self._tok = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
+            except Exception as exc:  # onnxruntime and tokenizers raise many kinds
+                raise ModelError(f"cannot load the bundled encoder {path} ({type(exc).__name__}); "
+                                 "reinstall the package, or pass --embedder sentence-transformers") from exc
+            self._tok.no_padding()
+            self._tok.enable_truncation(self.MAX_TOKENS)
+        return self._session, self._tok
+
+    def _runs(self, texts: Sequence[str]):
+        """(index, unit-length embedding, token vectors, token offsets) for every text, in
+        batches of one token length."""
+        session, tok = self._load()
+        encs = tok.encode_batch(list(texts))
+        by_len: dict[int, list[int]] = {}
+        for i, e in enumerate(encs):
+            by_len.setdefault(len(e.ids), []).append(i)
+        for n in sorted(by_len):
+            idx = by_len[n]
+            for lo in range(0, len(idx), self.batch_size):
+                part = idx[lo:lo + self.batch_size]
+                ids = np.array([encs[i].ids for i in part], dtype=np.int64)
+                out = session.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids)})[0]
+                for j, i in enumerate(part):
+                    mean = out[j].mean(axis=0)
+                    yield i, mean / max(float(np.linalg.norm(mean)), 1e-12), out[j], encs[i].offsets
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), 384), dtype=np.float32)
+        for i, vec, _, _ in self._runs(texts):
+            out[i] = vec
+        return out
+
+    def encode_words(self, texts, spans, reduce=None):
+        """As :meth:`SentenceTransformerEmbedder.encode_words`, from the ONNX graph."""
+        vecs = np.zeros((len(texts), 384), dtype=np.float32)
+        words: list = [None] * len(texts)
+        for i, vec, tokens, offsets in self._runs(texts):
+            vecs[i] = vec
+            w = word_vectors(tokens, offsets, spans[i])
+            words[i] = reduce(w) if reduce is not None else w
+        return vecs, words
+
+    def describe(self) -> dict:
+        return {"name": DEFAULT_MODEL, "source": "bundled, int8 weights, onnxruntime", "dimensions": 384,
+                "max_seq_length": self.MAX_TOKENS}
+
+
+def word_vectors(pieces: np.ndarray, offsets: Sequence[tuple[int, int]],
+                 wanted: Sequence[tuple[int, int]]) -> np.ndarray:
+    """For each character span in ``wanted``, the unit-length mean of the token vectors
+    (``pieces``, one row per token, offsets as the tokenizer gives them) that overlap it; zeros
+    where none does (a span of (-1, -1), special tokens, past truncation)."""
+    starts = np.array([a for a, _ in offsets][:len(pieces)])
+    ends = np.array([b for _, b in offsets][:len(pieces)])
+    real = ends > starts  # special tokens have empty offsets
+    w = np.zeros((len(wanted), pieces.shape[1]), dtype=np.float32)
+    for k, (a, b) in enumerate(wanted):
+        if b <= a:
+            continue
+        hit = np.flatnonzero(real & (starts < b) & (ends > a))
+        if len(hit):
+            v = pieces[hit].mean(axis=0)
+            n = float(np.linalg.norm(v))
+            if n > 0:
+                w[k] = v / n
+    return w
 
 
 class HashingEmbedder:

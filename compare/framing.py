@@ -385,6 +385,13 @@ class FramingProfiler:
     def word_bias(self, vectors: np.ndarray) -> np.ndarray:
         return self._model().word_bias(vectors)
 
+    def words_digest(self) -> str:
+        """What the word scores depend on besides the text: the word model's numbers."""
+        import hashlib
+
+        m = self._model()
+        return hashlib.sha256(json.dumps([m.word_coef, m.word_intercept]).encode()).hexdigest()
+
     def profile(self, claims: Sequence[Claim], texts: dict[str, str], df: Counter, n_docs: int,
                 bias: dict[str, float] | None = None,
                 words: dict[str, np.ndarray] | None = None) -> dict[str, tuple[FramingTerm, ...]]:

@@ -14,11 +14,12 @@ from pathlib import Path
 
 import numpy as np
 
+from .cache import Cache, CachedJudge
 from .claims import ClaimExtractor
 from .cluster import ClaimClusterer, JudgedClusterer, cosine_distances, far_apart_dates
 from .context import story_context
 from .diverge import assess
-from .embed import Embedder, SentenceTransformerEmbedder
+from .embed import Embedder, OnnxEmbedder
 from .errors import CorpusError
 from .framing import FramingProfiler, document_frequency, word_spans
 from .ingest import load_outlets, read_articles
@@ -69,14 +70,20 @@ class Pipeline:
         grouper: StoryGrouper | None = None,
         contradiction: float = DEFAULT_CONTRADICTION,
         profiler: FramingProfiler | None = None,
+        cache: Cache | None = None,
     ):
-        self.embedder = embedder if embedder is not None else SentenceTransformerEmbedder()
+        self.embedder = embedder if embedder is not None else OnnxEmbedder()
         self.extractor = extractor if extractor is not None else ClaimExtractor()
         self.clusterer = clusterer if clusterer is not None else JudgedClusterer(
             threshold=DEFAULT_JUDGE_THRESHOLD, k=DEFAULT_K, lexical_weight=DEFAULT_LEXICAL_WEIGHT)
         self.contradiction = contradiction
         self.grouper = grouper if grouper is not None else StoryGrouper()
         self.profiler = profiler if profiler is not None else FramingProfiler()
+        # the model work (claims, embeddings, word scores, pair scores) read from and kept in
+        # the cache; None computes everything
+        self.cache = cache
+        if cache is not None and isinstance(self.clusterer, JudgedClusterer):
+            self.clusterer.judge = CachedJudge(self.clusterer._judge(), cache)
 
     def prepare(
         self,
@@ -99,23 +106,14 @@ class Pipeline:
         log.info("ingest: %d articles from %d outlets", len(articles), len(outlets))
 
         t = time.perf_counter()
-        claims = self.extractor.extract(articles)
+        claims = self._extract(articles)
         timings["claims"] = time.perf_counter() - t
         log.info("claims: %d", len(claims))
 
         t = time.perf_counter()
         words = None
         if embeddings is None:
-            texts = [" ".join(c.text.split()) for c in claims]
-            name = self.embedder.describe().get("name")
-            if hasattr(self.embedder, "encode_words") and self.profiler.reads_words(name):
-                # one forward pass gives the claims' embeddings and their words' framing scores
-                body = {a.id: a.text for a in articles}
-                spans = [word_spans(c, body[c.article], text) for c, text in zip(claims, texts, strict=True)]
-                embeddings, scores = self.embedder.encode_words(texts, spans, self.profiler.word_bias)
-                words = dict(zip([c.id for c in claims], scores, strict=True))
-            else:
-                embeddings = self.embedder.encode(texts)
+            embeddings, words = self._embed(articles, claims)
         elif len(embeddings) != len(claims):
             raise CorpusError(
                 f"{len(embeddings)} precomputed embeddings for {len(claims)} claims; "
@@ -124,6 +122,46 @@ class Pipeline:
         timings["embed"] = time.perf_counter() - t
         log.info("embed: %s", embeddings.shape)
         return Prepared(articles, claims, np.asarray(embeddings), warnings, timings, words)
+
+    def _extract(self, articles: list[Article]) -> list[Claim]:
+        """Claims of every article, in article order; from the cache for articles it holds."""
+        if self.cache is None:
+            return self.extractor.extract(articles)
+        keys = {a.id: self.cache.article_key(a, self.extractor.model) for a in articles}
+        got = self.cache.get_claims(list(keys.values()))
+        todo = [a for a in articles if keys[a.id] not in got]
+        fresh: dict[str, list[Claim]] = {a.id: [] for a in todo}
+        for c in self.extractor.extract(todo) if todo else []:
+            fresh[c.article].append(c)
+        self.cache.put_claims((keys[a.id], fresh[a.id]) for a in todo)
+        return [c for a in articles for c in (fresh[a.id] if a.id in fresh else got[keys[a.id]])]
+
+    def _embed(self, articles: list[Article], claims: list[Claim]) -> tuple[np.ndarray, dict | None]:
+        """Each claim's embedding and, where the embedder gives word vectors the framing model
+        reads, its words' framing scores: one forward pass, or the cache."""
+        texts = [" ".join(c.text.split()) for c in claims]
+        desc = self.embedder.describe()
+        reads = hasattr(self.embedder, "encode_words") and self.profiler.reads_words(desc.get("name"))
+        body = {a.id: a.text for a in articles}
+        spans = [word_spans(c, body[c.article], t) for c, t in zip(claims, texts, strict=True)] if reads else None
+        todo = list(range(len(claims)))
+        if self.cache is not None:
+            tag = self.profiler.words_digest() if reads else ""
+            keys = [self.cache.vector_key(desc, tag, t, spans[i] if spans else None) for i, t in enumerate(texts)]
+            got = self.cache.get_vectors(keys)
+            todo = list({keys[i]: i for i in range(len(claims)) if keys[i] not in got}.values())
+        if todo and reads:
+            vecs, scores = self.embedder.encode_words([texts[i] for i in todo], [spans[i] for i in todo],
+                                                      self.profiler.word_bias)
+        elif todo:
+            vecs, scores = self.embedder.encode([texts[i] for i in todo]), [None] * len(todo)
+        if self.cache is None:
+            return vecs, dict(zip([c.id for c in claims], scores, strict=True)) if reads else None
+        if todo:
+            self.cache.put_vectors((keys[i], v, w) for i, v, w in zip(todo, vecs, scores, strict=True))
+            got.update((keys[i], (v, w)) for i, v, w in zip(todo, vecs, scores, strict=True))
+        emb = np.array([got[k][0] for k in keys], dtype=np.float32).reshape(len(claims), -1)
+        return emb, {c.id: got[k][1] for c, k in zip(claims, keys, strict=True)} if reads else None
 
     def analyse(self, prep: Prepared) -> Report:
         """Stories, clusters and verdicts for prepared claims."""
@@ -242,10 +280,24 @@ class Pipeline:
             return stories
         said = [" ".join(c.text.split()) for c in chosen]
         spans = [word_spans(c, texts[c.article], t) for c, t in zip(chosen, said, strict=True)]
-        _, vecs = self.embedder.encode_words(said, spans, lambda v: v.astype(np.float16))
-        vectors = dict(zip([c.id for c in chosen], vecs, strict=True))
+        vectors = dict(zip([c.id for c in chosen], self._word_vectors(said, spans), strict=True))
         by_id = {c.id: c for c in claims}
         return [replace(s, framing=self.profiler.contrast(s.framing, by_id, texts, fact_of, vectors)) for s in stories]
+
+    def _word_vectors(self, texts: list[str], spans: list[list[tuple[int, int]]]) -> list[np.ndarray]:
+        """Each text's word vectors (float16, a row per span), from the embedder or the cache."""
+        if self.cache is None:
+            return self.embedder.encode_words(texts, spans, lambda v: v.astype(np.float16))[1]
+        desc = self.embedder.describe()
+        keys = [self.cache.vector_key(desc, "word vectors", t, s) for t, s in zip(texts, spans, strict=True)]
+        got = self.cache.get_vectors(keys)
+        todo = list({keys[i]: i for i in range(len(texts)) if keys[i] not in got}.values())
+        if todo:
+            vecs, words = self.embedder.encode_words([texts[i] for i in todo], [spans[i] for i in todo])
+            self.cache.put_vectors((keys[i], v, w) for i, v, w in zip(todo, vecs, words, strict=True))
+            got.update((keys[i], (v, w)) for i, v, w in zip(todo, vecs, words, strict=True))
+        return [np.asarray(got[k][1], dtype=np.float32).reshape(len(s), -1).astype(np.float16)
+                for k, s in zip(keys, spans, strict=True)]
 
     def run(self, paths: Sequence[str | Path], **kwargs) -> Report:
         return self.analyse(self.prepare(paths, **kwargs))

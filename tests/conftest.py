@@ -4,6 +4,8 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# the CLI's default cache goes under the tests' own folder, never the user's
+os.environ["XDG_CACHE_HOME"] = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".pytest_cache", "xdg")
 
 from compare.claims import ClaimExtractor, load_spacy  # noqa: E402
 from compare.cluster import JudgedClusterer  # noqa: E402

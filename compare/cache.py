@@ -1,0 +1,197 @@
+"""The model work of a run, kept in one SQLite file so that a re-run redoes none of it.
+
+Three tables, each keyed by a SHA-256 of everything the value depends on:
+
+- ``claims``: an article's claims with their parse (key: the article's id, outlet, date, title,
+  text and body blocks; the spaCy model; the code version);
+- ``vectors``: a claim's embedding and its words' framing scores (key: the embedder's
+  description, the framing model file, the claim text and its word spans);
+- ``pairs``: the pair model's P(same) and NLI probabilities for two claim texts (key: the
+  judge's description and both texts).
+
+Values are exact (float arrays as their bytes, claims as JSON), so a run gives the same bytes
+with the cache as without it, as long as each value is computed alone, independent of what it
+was batched with (the bundled ONNX encoder and the pair judge run each text or pair alone).
+SQLite is part of Python; the file is safe to delete at any time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from .schema import Article, Claim, Quantity
+
+FORMAT = 1  # bump when what a table holds changes shape
+
+
+def default_path() -> Path:
+    """``$XDG_CACHE_HOME/compare/cache.sqlite`` (``~/.cache`` when unset)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "compare" / "cache.sqlite"
+
+
+def digest(*parts: object) -> str:
+    """SHA-256 of the parts as canonical JSON."""
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str)
+                          .encode("utf-8")).hexdigest()
+
+
+def file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
+
+
+@lru_cache(maxsize=1)
+def code_digest() -> str:
+    """SHA-256 of the package's code, data and small model files (big model files by name and
+    size): any change to what computes a cached value makes a new key."""
+    root = Path(__file__).parent
+    h = hashlib.sha256()
+    for p in sorted(root.rglob("*")):
+        if not p.is_file() or "__pycache__" in p.parts:
+            continue
+        h.update(str(p.relative_to(root)).encode())
+        size = p.stat().st_size
+        h.update(p.read_bytes() if size < 2**20 else str(size).encode())
+    return h.hexdigest()
+
+
+def claim_to_dict(c: Claim) -> dict:
+    return asdict(c)
+
+
+def claim_from_dict(d: dict) -> Claim:
+    return Claim(**(d | {
+        "numbers": tuple(Quantity(**q) for q in d["numbers"]),
+        "dates": tuple(d["dates"]), "places": tuple(d["places"]), "entities": tuple(d["entities"]),
+        "lemmas": tuple(d["lemmas"]), "tokens": tuple(tuple(t) for t in d["tokens"]),
+    }))
+
+
+class Cache:
+    """One SQLite file. Writes are committed per batch; a failed run leaves what it finished."""
+
+    def __init__(self, path: str | Path):
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            release = version("compare-news")
+        except PackageNotFoundError:  # run from a source tree that is not installed
+            release = "source"
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.version = f"{release}/{FORMAT}/{code_digest()}"
+        self._db = sqlite3.connect(str(self.path))
+        self._db.executescript(
+            "CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+            "CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, embedding BLOB NOT NULL, words BLOB);"
+            "CREATE TABLE IF NOT EXISTS pairs (key TEXT PRIMARY KEY, same REAL NOT NULL, nli BLOB NOT NULL);")
+        self.hits = {"claims": 0, "vectors": 0, "pairs": 0}
+        self.misses = {"claims": 0, "vectors": 0, "pairs": 0}
+
+    def close(self) -> None:
+        self._db.close()
+
+    def _get(self, table: str, keys: Sequence[str], cols: str) -> dict[str, tuple]:
+        out: dict[str, tuple] = {}
+        for lo in range(0, len(keys), 500):
+            part = keys[lo:lo + 500]
+            rows = self._db.execute(f"SELECT key, {cols} FROM {table} WHERE key IN ({','.join('?' * len(part))})",
+                                    part).fetchall()
+            out.update((r[0], r[1:]) for r in rows)
+        self.hits[table] += len(out)
+        self.misses[table] += len(set(keys)) - len(out)
+        return out
+
+    def _put(self, table: str, rows: Iterable[tuple]) -> None:
+        rows = list(rows)
+        if rows:
+            marks = ",".join("?" * len(rows[0]))
+            self._db.executemany(f"INSERT OR REPLACE INTO {table} VALUES ({marks})", rows)
+            self._db.commit()
+
+    # claims -------------------------------------------------------------------------------
+
+    def article_key(self, a: Article, extractor: str) -> str:
+        return digest("claims", self.version, extractor, a.id, a.outlet, a.title, a.date, a.text,
+                      [(s.start, s.end) for s in a.body], [(s.start, s.end) for s in a.headings])
+
+    def get_claims(self, keys: Sequence[str]) -> dict[str, list[Claim]]:
+        got = self._get("claims", list(keys), "value")
+        return {k: [claim_from_dict(d) for d in json.loads(v[0])] for k, v in got.items()}
+
+    def put_claims(self, items: Iterable[tuple[str, list[Claim]]]) -> None:
+        self._put("claims", ((k, json.dumps([claim_to_dict(c) for c in cs], ensure_ascii=False))
+                             for k, cs in items))
+
+    # embeddings and word scores -----------------------------------------------------------
+
+    def vector_key(self, embedder: dict, words_model: str, text: str, spans: Sequence[tuple[int, int]] | None) -> str:
+        return digest("vectors", self.version, embedder, words_model, text, spans)
+
+    def get_vectors(self, keys: Sequence[str]) -> dict[str, tuple[np.ndarray, np.ndarray | None]]:
+        got = self._get("vectors", list(keys), "embedding, words")
+        return {k: (np.frombuffer(e, dtype=np.float32).copy(),
+                    None if w is None else np.frombuffer(w, dtype=np.float32).copy())
+                for k, (e, w) in got.items()}
+
+    def put_vectors(self, items: Iterable[tuple[str, np.ndarray, np.ndarray | None]]) -> None:
+        self._put("vectors", ((k, np.asarray(e, dtype=np.float32).tobytes(),
+                               None if w is None else np.asarray(w, dtype=np.float32).tobytes())
+                              for k, e, w in items))
+
+    # pair-model scores --------------------------------------------------------------------
+
+    def pair_key(self, judge: dict, a: str, b: str) -> str:
+        return digest("pairs", self.version, judge, a, b)
+
+    def get_pairs(self, keys: Sequence[str]) -> dict[str, tuple[float, np.ndarray]]:
+        got = self._get("pairs", list(keys), "same, nli")
+        return {k: (float(s), np.frombuffer(n, dtype=np.float64).copy()) for k, (s, n) in got.items()}
+
+    def put_pairs(self, items: Iterable[tuple[str, float, np.ndarray]]) -> None:
+        self._put("pairs", ((k, float(s), np.asarray(n, dtype=np.float64).tobytes()) for k, s, n in items))
+
+
+class CachedJudge:
+    """A pair judge whose scores are read from the cache where they are, and kept there."""
+
+    def __init__(self, judge, cache: Cache):
+        self.judge = judge
+        self.cache = cache
+        self._desc: dict | None = None
+
+    def _describe(self) -> dict:
+        if self._desc is None:
+            self._desc = self.judge.describe()
+        return self._desc
+
+    def score(self, pairs: Sequence[tuple[str, str]]):
+        from .judge import PairScores
+
+        keys = [self.cache.pair_key(self._describe(), a, b) for a, b in pairs]
+        got = self.cache.get_pairs(keys)
+        todo = sorted({i for i, k in enumerate(keys) if k not in got}, key=lambda i: keys[i])
+        todo = list({keys[i]: i for i in todo}.values())
+        if todo:
+            sc = self.judge.score([pairs[i] for i in todo])
+            new = [(keys[i], float(s), n) for i, s, n in zip(todo, sc.same, sc.nli, strict=True)]
+            self.cache.put_pairs(new)
+            got.update((k, (s, np.asarray(n, dtype=np.float64))) for k, s, n in new)
+        same = np.array([got[k][0] for k in keys], dtype=float)
+        nli = np.array([got[k][1] for k in keys], dtype=float).reshape(len(pairs), 3)
+        return PairScores(same, nli)
+
+    def describe(self) -> dict:
+        return self.judge.describe()
+
+    def link_model(self):
+        return getattr(self.judge, "link_model", lambda: None)()
