@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -15,22 +15,30 @@ def lexical_similarity(tokens: Sequence[Sequence[str]]) -> np.ndarray:
     Counting IDF inside one story makes the story's own subject words ("Armenia", "talks")
     nearly weightless, so what two claims share beyond the subject decides their similarity.
     """
+    x = lexical_vectors(tokens)
+    if x is None:
+        return np.eye(len(tokens))
+    sim = (x @ x.T).toarray()
+    np.fill_diagonal(sim, 1.0)
+    return sim
+
+
+def lexical_vectors(tokens: Sequence[Sequence[str]]):
+    """The unit-length TF-IDF rows :func:`lexical_similarity` compares (a sparse matrix), or
+    None when no bag holds a word."""
     from sklearn.feature_extraction.text import CountVectorizer
     from sklearn.preprocessing import normalize
 
     n = len(tokens)
     if not any(tokens):
-        return np.eye(n)
+        return None
     counts = CountVectorizer(analyzer=list).fit_transform([list(t) for t in tokens])
     df = np.bincount(counts.indices, minlength=counts.shape[1])
     # a word in every claim weighs next to nothing; the floor keeps two claims made only of
     # such words (a two-claim story, say) comparable
     idf = np.log((n + 1) / (df + 1)) + 0.01
     counts.data = np.log1p(counts.data.astype(float))
-    x = normalize(counts.multiply(idf).tocsr())
-    sim = (x @ x.T).toarray()
-    np.fill_diagonal(sim, 1.0)
-    return sim
+    return normalize(counts.multiply(idf).tocsr())
 
 
 def far_apart_dates(dates: Sequence[Sequence[str]], max_days: int = 62) -> np.ndarray:
@@ -55,6 +63,115 @@ def far_apart_dates(dates: Sequence[Sequence[str]], max_days: int = 62) -> np.nd
         o, x = np.array(owner), np.array(day, dtype=float)
         np.minimum.at(nearest, (o[:, None], o[None, :]), np.abs(x[:, None] - x[None, :]))
     return np.isfinite(nearest) & (nearest > max_days)
+
+
+class DateGate:
+    """Which claims' day-precise ISO dates (YYYY-MM-DD) are all more than ``max_days`` apart,
+    for any rows asked: :func:`far_apart_dates` without the n x n matrix."""
+
+    def __init__(self, dates: Sequence[Sequence[str]], max_days: int = 62):
+        import datetime as dt
+
+        self.max_days = max_days
+        self.days: list[np.ndarray] = []
+        for ds in dates:
+            got = []
+            for d in ds:
+                try:
+                    got.append(dt.date.fromisoformat(d).toordinal())
+                except ValueError:  # partial dates ("2020", "--05-17") say too little
+                    continue
+            self.days.append(np.array(sorted(set(got)), dtype=float))
+
+    def far(self, rows: Sequence[int], cols: Sequence[int]) -> np.ndarray:
+        """Boolean (rows x cols): both claims dated, and no two of their dates within max_days."""
+        out = np.zeros((len(rows), len(cols)), dtype=bool)
+        dated = [(c, self.days[j]) for c, j in enumerate(cols) if len(self.days[j])]
+        if not dated:
+            return out
+        for r, i in enumerate(rows):
+            mine = self.days[i]
+            if not len(mine):
+                continue
+            for c, theirs in dated:
+                out[r, c] = np.abs(mine[:, None] - theirs[None, :]).min() > self.max_days
+        return out
+
+
+def sparse_linkage(n: int, prob: Callable[[np.ndarray, np.ndarray], np.ndarray],
+                   edges: dict[tuple[int, int], float], threshold: float,
+                   groups: Sequence[Sequence[int]] | None = None, linkage: str = "average",
+                   strict: bool = True) -> np.ndarray:
+    """Agglomerative clustering on the distance 1 - P, merging only groups an edge joins, with
+    every member pair counted: ``prob(rows, cols)`` gives P for all pairs of two groups when
+    first needed (so a pair that is no edge counts with the P it returns, not as missing).
+    ``edges``: (i, j) -> P of the pairs that may start a merge. Memory grows with the edges,
+    never n x n. ``linkage``: average (mean distance), complete (largest) or single (smallest).
+    Groups merge while their distance is under ``threshold`` (``strict``, as scikit-learn's
+    ``distance_threshold``) or at most ``threshold``. ``groups`` (a partition of the rows) are
+    the starting groups; by default each row alone. Labels 0.. in order of first member.
+    Deterministic: ties go to lower ids."""
+    import heapq
+
+    if linkage not in LINKAGES:
+        raise ValueError(f"linkage must be one of {LINKAGES}, not {linkage!r}")
+    start = [list(g) for g in groups] if groups is not None else [[i] for i in range(n)]
+    members: dict[int, list[int]] = dict(enumerate(start))
+    group_of = {i: g for g, rows in members.items() for i in rows}
+    # stat[a][b]: the sum (average), largest (complete) or smallest (single) distance over all
+    # member pairs of groups a and b, once computed
+    stat: dict[int, dict[int, float]] = {g: {} for g in members}
+    nbrs: dict[int, set[int]] = {g: set() for g in members}
+    reduce = {"average": np.sum, "complete": np.max, "single": np.min}[linkage]
+    combine = {"average": lambda x, y: x + y, "complete": max, "single": min}[linkage]
+
+    def pair_stat(a: int, b: int) -> float:
+        if b not in stat[a]:
+            stat[a][b] = stat[b][a] = float(reduce(1.0 - prob(np.array(members[a]), np.array(members[b]))))
+        return stat[a][b]
+
+    def dist(a: int, b: int, value: float) -> float:
+        return value / (len(members[a]) * len(members[b])) if linkage == "average" else value
+
+    heap: list[tuple[float, int, int]] = []
+    for (i, j), p in sorted(edges.items()):
+        a, b = sorted((group_of[i], group_of[j]))
+        if a == b or b in nbrs[a]:
+            continue
+        nbrs[a].add(b)
+        nbrs[b].add(a)
+        if groups is None:
+            stat[a][b] = stat[b][a] = 1.0 - p
+        heap.append((dist(a, b, pair_stat(a, b)), a, b))
+    heapq.heapify(heap)
+
+    next_id = len(members)
+    while heap:
+        d, a, b = heapq.heappop(heap)
+        if d > threshold or (strict and d >= threshold):
+            break
+        if a not in members or b not in members:
+            continue
+        m = next_id
+        next_id += 1
+        around = (nbrs[a] | nbrs[b]) - {a, b}
+        merged = {c: combine(pair_stat(a, c), pair_stat(b, c)) for c in sorted(around)}
+        members[m] = members.pop(a) + members.pop(b)
+        for gone in (a, b):
+            for c in stat.pop(gone):
+                stat.get(c, {}).pop(gone, None)
+            for c in nbrs.pop(gone):
+                if c in nbrs:
+                    nbrs[c].discard(gone)
+        stat[m], nbrs[m] = {}, set(around)
+        for c, v in merged.items():
+            stat[m][c] = stat[c][m] = v
+            nbrs[c].add(m)
+            heapq.heappush(heap, (dist(c, m, v), c, m))
+    labels = np.empty(n, dtype=int)
+    for lab, (_, group) in enumerate(sorted(members.items(), key=lambda kv: min(kv[1]))):
+        labels[group] = lab
+    return labels
 
 
 def relabel_in_order(labels: np.ndarray) -> np.ndarray:
@@ -105,13 +222,14 @@ class ClaimClusterer:
         articles: Sequence[str],
         stories: Sequence[str] | None = None,
         tokens: Sequence[Sequence[str]] | None = None,
-        cannot_link: np.ndarray | None = None,
+        dates: Sequence[Sequence[str]] | None = None,
         texts: Sequence[str] | None = None,
     ) -> np.ndarray:
         """Cluster labels (0..k-1, ordered by first member) for each row of ``embeddings``.
 
         ``tokens`` (one bag of words per row) turns on the lexical part of the distance;
-        ``cannot_link`` (boolean, n x n) keeps pairs apart as if they shared an article.
+        ``dates`` (ISO dates per row) keeps claims whose dates are all far apart (see
+        :func:`far_apart_dates`) apart as if they shared an article.
         ``texts`` is not read (the judged clusterer reads it); no pair is judged, so ``links_``
         is empty.
         """
@@ -145,8 +263,8 @@ class ClaimClusterer:
             arts = np.array([articles[i] for i in idx])
             same = arts[:, None] == arts[None, :]
             np.fill_diagonal(same, False)
-            if cannot_link is not None:
-                same = same | cannot_link[np.ix_(idx, idx)]
+            if dates is not None:
+                same = same | far_apart_dates([dates[i] for i in idx])
             d = d + self.same_article_penalty * same
             model = AgglomerativeClustering(
                 n_clusters=None,
@@ -290,12 +408,14 @@ class JudgedClusterer:
         articles: Sequence[str],
         stories: Sequence[str] | None = None,
         tokens: Sequence[Sequence[str]] | None = None,
-        cannot_link: np.ndarray | None = None,
+        dates: Sequence[Sequence[str]] | None = None,
         texts: Sequence[str] | None = None,
     ) -> np.ndarray:
+        """Cluster labels for each claim; ``stories`` are the groups facts never cross (the
+        pipeline passes threads), ``dates`` keep claims whose dates are all far apart from
+        linking. Memory grows with the claims times their candidates: similarities are computed
+        a block of rows at a time and the clustering reads the judged pairs only."""
         import time
-
-        from sklearn.cluster import AgglomerativeClustering
 
         if self.linkage not in LINKAGES:
             raise ValueError(f"linkage must be one of {LINKAGES}, not {self.linkage!r}")
@@ -308,29 +428,20 @@ class JudgedClusterer:
             raise ValueError("one text and one embedding per claim are needed")
         tokens = tokens if tokens is not None else [()] * n
         stories = list(stories) if stories is not None else [""] * n
+        gate = DateGate(dates if dates is not None else [()] * n)
         labels = np.full(n, -1, dtype=int)
         self.links_: dict[tuple[int, int], tuple[float, np.ndarray]] = {}
         self.features_: dict[tuple[int, int], list[float]] = {}
-        groups = [np.array([i for i in range(n) if stories[i] == s]) for s in sorted(set(stories))]
-        # candidates of every story first, so the judge scores them in one batched pass
+        members: dict[str, list[int]] = {}
+        for i, st in enumerate(stories):
+            members.setdefault(st, []).append(i)
+        groups = [np.array(members[s]) for s in sorted(members)]
+        # candidates of every story first, so the judge scores them in one pass
         per_story, all_pairs, sims = [], [], {}
         for idx in groups:
-            if len(idx) < 2:
-                per_story.append((idx, [], None))
-                continue
-            cos = 1.0 - cosine_distances(embeddings[idx])
-            lex = lexical_similarity([tokens[i] for i in idx])
-            sim = (1.0 - self.lexical_weight) * cos + self.lexical_weight * lex
-            arts = np.array([articles[i] for i in idx])
-            blocked = arts[:, None] == arts[None, :]
-            if cannot_link is not None:
-                blocked = blocked | cannot_link[np.ix_(idx, idx)]
-            # pairs under the floor are no candidates (P(same) 0), not cannot-links
-            pairs = candidate_pairs(sim, arts, blocked | (sim < self.min_similarity), self.k, self.max_per_claim)
-            per_story.append((idx, pairs, blocked))
-            for i, j in pairs:
-                all_pairs.append((int(idx[i]), int(idx[j])))
-                sims[all_pairs[-1]] = (cos[i, j], lex[i, j])
+            pairs = self._candidates(idx, embeddings, articles, tokens, gate, sims) if len(idx) > 1 else []
+            per_story.append((idx, pairs))
+            all_pairs.extend((int(idx[i]), int(idx[j])) for i, j in pairs)
         t = time.perf_counter()
         scores = self._judge().score([(texts[i], texts[j]) for i, j in all_pairs])
         self.judge_seconds_ = time.perf_counter() - t
@@ -343,20 +454,82 @@ class JudgedClusterer:
             for pair, prob in zip(all_pairs, probs, strict=True):
                 self.links_[pair] = (float(prob), self.links_[pair][1])
         next_label = 0
-        for idx, pairs, blocked in per_story:
+        for idx, pairs in per_story:
             if not pairs:
                 for i in idx:
                     labels[i] = next_label
                     next_label += 1
                 continue
-            d = np.ones((len(idx), len(idx)))
-            for i, j in pairs:
-                d[i, j] = d[j, i] = 1.0 - self.links_[(int(idx[i]), int(idx[j]))][0]
-            np.fill_diagonal(d, 0.0)
-            d = d + self.same_article_penalty * (blocked & ~np.eye(len(idx), dtype=bool))
-            sub = AgglomerativeClustering(n_clusters=None, metric="precomputed", linkage=self.linkage,
-                                          distance_threshold=self.threshold).fit_predict(d)
-            for lab in np.unique(sub):
+            edges = {(i, j): self.links_[(int(idx[i]), int(idx[j]))][0] for i, j in pairs}
+            arts = np.array([articles[i] for i in idx])
+
+            def prob(rows: np.ndarray, cols: np.ndarray, idx=idx, arts=arts, edges=edges) -> np.ndarray:
+                # P(same) of judged pairs, 0 for the rest; a pair of one article or of far-apart
+                # dates 1 + penalty away, as the dense clustering had it
+                p = np.zeros((len(rows), len(cols)))
+                for r, i in enumerate(rows):
+                    for c, j in enumerate(cols):
+                        p[r, c] = edges.get((min(i, j), max(i, j)), 0.0)
+                blocked = (arts[rows][:, None] == arts[cols][None, :]) | gate.far(idx[rows], idx[cols])
+                return p - self.same_article_penalty * blocked
+
+            sub = sparse_linkage(len(idx), prob, edges, self.threshold, linkage=self.linkage, strict=True)
+            for lab in range(int(sub.max()) + 1):
                 labels[idx[sub == lab]] = next_label
                 next_label += 1
         return relabel_in_order(labels)
+
+    def _candidates(self, idx: np.ndarray, embeddings: np.ndarray, articles: Sequence[str],
+                    tokens: Sequence[Sequence[str]], gate: DateGate, sims: dict,
+                    block: int = 512) -> list[tuple[int, int]]:
+        """The candidate pairs (local i < j) of one group, as :func:`candidate_pairs` chooses
+        them from the mixed similarity, computed ``block`` rows at a time; records each pair's
+        (cosine, lexical) similarity in ``sims`` under its global indices."""
+        x = np.asarray(embeddings[idx], dtype=np.float64)
+        norms = np.linalg.norm(x, axis=1, keepdims=True)
+        x = x / np.where(norms == 0, 1.0, norms)
+        lexv = lexical_vectors([tokens[i] for i in idx])
+        codes = np.unique(np.array([articles[i] for i in idx]), return_inverse=True)[1]
+        m = len(idx)
+        out: set[tuple[int, int]] = set()
+        for lo in range(0, m, block):
+            rows = np.arange(lo, min(lo + block, m))
+            cos = 1.0 - np.clip(1.0 - x[rows] @ x.T, 0.0, 2.0)
+            lex = (lexv[rows] @ lexv.T).toarray() if lexv is not None else np.zeros_like(cos)
+            cos[np.arange(len(rows)), rows] = 1.0
+            lex[np.arange(len(rows)), rows] = 1.0
+            sim = (1.0 - self.lexical_weight) * cos + self.lexical_weight * lex
+            open_ = (codes[rows][:, None] != codes[None, :]) & (sim >= self.min_similarity)
+            for r, i in enumerate(rows):
+                for j in self._walk(sim[r], open_[r], codes, int(i), gate, idx):
+                    a, b = min(int(i), j), max(int(i), j)
+                    out.add((a, b))
+                    sims[(int(idx[a]), int(idx[b]))] = (cos[r, j], lex[r, j])
+        return sorted(out)
+
+    def _walk(self, sim: np.ndarray, open_: np.ndarray, codes: np.ndarray, i: int, gate: DateGate,
+              idx: np.ndarray) -> list[int]:
+        """Row ``i``'s candidates: in order of similarity (ties to the lower index), each other
+        claim that is among the ``k`` most similar of its article, up to ``max_per_claim``."""
+        cols = np.flatnonzero(open_)
+        if not len(cols):
+            return []
+        limit = self.max_per_claim
+        # the best few first; all of them only when those run out
+        few = cols
+        if limit is not None and len(cols) > 8 * limit * self.k:
+            cut = np.partition(sim[cols], len(cols) - 8 * limit * self.k)[len(cols) - 8 * limit * self.k]
+            few = cols[sim[cols] >= cut]
+        for pool in (few, cols) if len(few) < len(cols) else (cols,):
+            order = pool[np.lexsort((pool, -sim[pool]))]
+            taken: list[int] = []
+            count: dict[int, int] = {}
+            for j in order:
+                j = int(j)
+                if count.get(codes[j], 0) >= self.k or gate.far([idx[i]], [idx[j]])[0, 0]:
+                    continue
+                count[codes[j]] = count.get(codes[j], 0) + 1
+                taken.append(j)
+                if limit is not None and len(taken) >= limit:
+                    return taken
+        return taken

@@ -16,7 +16,7 @@ import numpy as np
 
 from .cache import Cache, CachedJudge
 from .claims import ClaimExtractor
-from .cluster import ClaimClusterer, JudgedClusterer, cosine_distances, far_apart_dates
+from .cluster import ClaimClusterer, JudgedClusterer, cosine_distances
 from .context import story_context
 from .diverge import assess
 from .embed import Embedder, OnnxEmbedder
@@ -179,7 +179,7 @@ class Pipeline:
         # facts are linked within a thread, never across
         labels = self.clusterer.fit_predict(
             emb, [c.article for c in claims], [thread_of[story_of[c.article]] for c in claims],
-            [claim_tokens(c) for c in claims], far_apart_dates([c.dates for c in claims]),
+            [claim_tokens(c) for c in claims], [c.dates for c in claims],
             texts=[" ".join(c.text.split()) for c in claims])
         judged = self.clusterer.links_
         timings["cluster"] = time.perf_counter() - t
@@ -200,8 +200,11 @@ class Pipeline:
             by_thread[thread_of[story_of[c.article]]].append(c)
         contexts = {tid: story_context(members, claims) for tid, members in by_thread.items()}
         clusters = []
+        rows_of: dict[int, list[int]] = {}
+        for i, lab in enumerate(labels.tolist()):
+            rows_of.setdefault(lab, []).append(i)
         for lab in range(int(labels.max()) + 1 if len(labels) else 0):
-            idx = np.flatnonzero(labels == lab)
+            idx = np.array(rows_of[lab])
             members = [claims[i] for i in idx]
             told = Counter(story_of[c.article] for c in members)
             in_stories = tuple(sorted(told, key=order.get))

@@ -14,7 +14,6 @@ affair share their actors and words, not their day.
 
 from __future__ import annotations
 
-import heapq
 import json
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -24,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .cluster import relabel_in_order
+from .cluster import relabel_in_order, sparse_linkage
 from .errors import ModelError
 from .schema import ENTITY_LABELS, NAME_LABELS, Article, Claim, Story, Thread
 
@@ -194,62 +193,9 @@ def neighbour_pairs(n: int, prob: Callable[[np.ndarray, np.ndarray], np.ndarray]
 def sparse_average_linkage(n: int, prob: Callable[[np.ndarray, np.ndarray], np.ndarray],
                            edges: dict[tuple[int, int], float], threshold: float,
                            groups: Sequence[Sequence[int]] | None = None) -> np.ndarray:
-    """Average linkage on 1 - P, merging only groups joined by an edge, with every member pair
-    counted: the distance of two groups is the mean of 1 - P over all their pairs, computed when
-    first needed. ``groups`` (a partition of the rows) are the starting groups; by default each
-    row alone. Labels 0.. in order of first member. Deterministic: ties go to lower ids."""
-    start = [list(g) for g in groups] if groups is not None else [[i] for i in range(n)]
-    members: dict[int, list[int]] = dict(enumerate(start))
-    group_of = {i: g for g, rows in members.items() for i in rows}
-    # total[a][b]: the sum of 1 - P over all member pairs of groups a and b, once computed
-    total: dict[int, dict[int, float]] = {g: {} for g in members}
-    nbrs: dict[int, set[int]] = {g: set() for g in members}
-
-    def pair_total(a: int, b: int) -> float:
-        if b not in total[a]:
-            total[a][b] = total[b][a] = float(
-                (1.0 - prob(np.array(members[a]), np.array(members[b]))).sum())
-        return total[a][b]
-
-    heap: list[tuple[float, int, int]] = []
-    for (i, j), p in sorted(edges.items()):
-        a, b = sorted((group_of[i], group_of[j]))
-        if a == b or b in nbrs[a]:
-            continue
-        nbrs[a].add(b)
-        nbrs[b].add(a)
-        if groups is None:
-            total[a][b] = total[b][a] = 1.0 - p
-        heap.append((pair_total(a, b) / (len(members[a]) * len(members[b])), a, b))
-    heapq.heapify(heap)
-
-    next_id = len(members)
-    while heap:
-        dist, a, b = heapq.heappop(heap)
-        if dist > threshold:
-            break
-        if a not in members or b not in members:
-            continue
-        m = next_id
-        next_id += 1
-        around = (nbrs[a] | nbrs[b]) - {a, b}
-        sums = {c: pair_total(a, c) + pair_total(b, c) for c in sorted(around)}
-        members[m] = members.pop(a) + members.pop(b)
-        for gone in (a, b):
-            for c in total.pop(gone):
-                total.get(c, {}).pop(gone, None)
-            for c in nbrs.pop(gone):
-                if c in nbrs:
-                    nbrs[c].discard(gone)
-        total[m], nbrs[m] = {}, set(around)
-        for c, s in sums.items():
-            total[m][c] = total[c][m] = s
-            nbrs[c].add(m)
-            heapq.heappush(heap, (s / (len(members[m]) * len(members[c])), c, m))
-    labels = np.empty(n, dtype=int)
-    for lab, (_, group) in enumerate(sorted(members.items(), key=lambda kv: min(kv[1]))):
-        labels[group] = lab
-    return labels
+    """Average linkage on 1 - P over the sparse graph of ``edges`` (see
+    :func:`compare.cluster.sparse_linkage`); groups merge at a distance up to ``threshold``."""
+    return sparse_linkage(n, prob, edges, threshold, groups, "average", strict=False)
 
 
 class StoryGrouper:

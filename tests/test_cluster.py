@@ -104,9 +104,8 @@ def test_same_article_and_cannot_link_pairs_never_share_a_cluster():
     labels = ClaimClusterer(threshold=0.5).fit_predict(x, arts)
     assert labels[0] != labels[5]
     assert len(set(labels)) == 2  # two tellings of one fact, each with one A claim
-    far = np.zeros((6, 6), dtype=bool)
-    far[1, 2] = far[2, 1] = True
-    labels = ClaimClusterer(threshold=0.5).fit_predict(x, arts, cannot_link=far)
+    dates = [(), ("2020-01-01",), ("2023-06-01",), (), (), ()]  # claims 1 and 2: years apart
+    labels = ClaimClusterer(threshold=0.5).fit_predict(x, arts, dates=dates)
     assert labels[1] != labels[2] and labels[0] != labels[5]
 
 
@@ -170,10 +169,9 @@ def test_judged_clusterer_keeps_same_article_and_cannot_link_apart():
 
     texts = ["a", "b", "c"]
     judge = TableJudge({("a", "b"): 0.99, ("a", "c"): 0.99, ("b", "c"): 0.99})
-    cannot = np.zeros((3, 3), dtype=bool)
-    cannot[0, 2] = cannot[2, 0] = True
+    dates = [("2020-01-01",), (), ("2023-06-01",)]  # claims 0 and 2: years apart
     labels = JudgedClusterer(judge, threshold=0.9, k=3, linkage="single").fit_predict(
-        np.ones((3, 4)), ["p", "p", "q"], texts=texts, cannot_link=cannot)
+        np.ones((3, 4)), ["p", "p", "q"], texts=texts, dates=dates)
     assert labels[0] != labels[1]  # same article
     assert labels[0] != labels[2]  # cannot-link
     assert labels[1] == labels[2]
@@ -239,3 +237,54 @@ def test_pairs_under_the_similarity_floor_are_not_judged():
     cl = JudgedClusterer(judge, threshold=0.5, k=1, stack=None)
     labels = cl.fit_predict(np.array([[1.0, 0.0], [0.0, 1.0]]), ["x", "y"], texts=["a", "b"])
     assert cl.links_ == {} and labels[0] != labels[1]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_blockwise_candidates_are_the_dense_ones(seed):
+    from compare.cluster import DateGate, JudgedClusterer, candidate_pairs, far_apart_dates, lexical_similarity
+
+    rng = np.random.default_rng(seed)
+    n = 60
+    emb = rng.normal(size=(n, 8))
+    arts = [f"a{i % 7}" for i in range(n)]
+    words = [f"w{k}" for k in range(15)]
+    tokens = [tuple(rng.choice(words, size=4)) for _ in range(n)]
+    dates = [(f"20{10 + i % 3}-01-01",) if i % 4 == 0 else () for i in range(n)]
+    cl = JudgedClusterer(k=2, max_per_claim=5)
+    sims: dict = {}
+    got = cl._candidates(np.arange(n), emb, arts, tokens, DateGate(dates), sims, block=16)
+    cos = 1.0 - cosine_distances(emb)
+    sim = 0.3 * cos + 0.7 * lexical_similarity(tokens)
+    a = np.array(arts)
+    blocked = (a[:, None] == a[None, :]) | far_apart_dates(dates) | (sim < cl.min_similarity)
+    assert got == candidate_pairs(sim, arts, blocked, 2, 5)
+    assert all(np.isclose(sims[p][0], cos[p]) for p in got)
+
+
+@pytest.mark.parametrize("linkage", ["average", "complete", "single"])
+def test_sparse_linkage_matches_scikit_learn_on_a_judged_graph(linkage):
+    from sklearn.cluster import AgglomerativeClustering
+
+    from compare.cluster import relabel_in_order, sparse_linkage
+
+    rng = np.random.default_rng(3)
+    n = 40
+    arts = np.array([i % 6 for i in range(n)])
+    edges = {}
+    for i in range(n):
+        for j in rng.choice(n, size=4, replace=False):
+            if arts[i] != arts[j]:
+                edges[(min(i, int(j)), max(i, int(j)))] = float(rng.uniform(0.3, 1.0))
+    d = np.ones((n, n))
+    for (i, j), p in edges.items():
+        d[i, j] = d[j, i] = 1 - p
+    d += 1e3 * (arts[:, None] == arts[None, :])
+    np.fill_diagonal(d, 0)
+    want = AgglomerativeClustering(n_clusters=None, metric="precomputed", linkage=linkage,
+                                   distance_threshold=0.4).fit_predict(d)
+
+    def prob(r, c):
+        return 1 - d[np.ix_(r, c)]
+
+    got = sparse_linkage(n, prob, edges, 0.4, linkage=linkage)
+    assert list(relabel_in_order(got)) == list(relabel_in_order(want))
