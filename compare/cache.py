@@ -49,13 +49,19 @@ def file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
 
 
+# what computes a cached value: the claim splitter and its data, the embedders, the framing
+# word model, the pair judge, the models; editing the report or the clustering keeps the cache
+CACHED_BY = ("cache.py", "claims.py", "schema.py", "embed.py", "framing.py", "judge.py", "data", "models")
+
+
 @lru_cache(maxsize=1)
 def code_digest() -> str:
-    """SHA-256 of the package's code, data and small model files (big model files by name and
-    size): any change to what computes a cached value makes a new key."""
+    """SHA-256 of the code, data and small model files that compute cached values (big model
+    files by name and size): a change to any of them makes new keys."""
     root = Path(__file__).parent
     h = hashlib.sha256()
-    for p in sorted(root.rglob("*")):
+    for p in sorted(f for name in CACHED_BY for f in ([root / name] if (root / name).is_file()
+                                                      else (root / name).rglob("*"))):
         if not p.is_file() or "__pycache__" in p.parts:
             continue
         h.update(str(p.relative_to(root)).encode())

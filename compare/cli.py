@@ -66,7 +66,10 @@ def open_cache(path: str | None):
                            "file, or --no-cache") from None
 
 
-def _setup_logging(verbose: int) -> None:
+def _setup_logging(verbose: int, quiet: bool = False) -> None:
+    from . import progress
+
+    progress.enable(False if quiet else None)
     logging.basicConfig(
         level=logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING,
         format="%(message)s", stream=sys.stderr,
@@ -97,7 +100,8 @@ model_options = [
                  help="SQLite file that keeps claims, embeddings and pair scores between runs "
                       "(default: compare/cache.sqlite in the user's cache folder)."),
     click.option("--no-cache", is_flag=True, help="compute everything; read and write no cache."),
-    click.option("-v", "--verbose", count=True, help="progress on stderr; -vv for detail."),
+    click.option("-v", "--verbose", count=True, help="stage timings on stderr; -vv for detail."),
+    click.option("-q", "--quiet", is_flag=True, help="no progress bars (they show only on a terminal)."),
 ]
 
 
@@ -127,9 +131,9 @@ def cli():
               help="extra outlet signatures (TOML, same form as compare/data/outlets.toml).")
 @with_model_options
 def run(paths, out_dir, views, manifest, outlets_file, model, embedder, judge, judge_model, threshold, linkage,
-        lexical_weight, cache_path, no_cache, verbose):
+        lexical_weight, cache_path, no_cache, verbose, quiet):
     """Compare the articles in PATHS (files or folders) and write reports to --out."""
-    _setup_logging(verbose)
+    _setup_logging(verbose, quiet)
     from .report import write_reports
 
     try:
@@ -160,9 +164,9 @@ def run(paths, out_dir, views, manifest, outlets_file, model, embedder, judge, j
                    "(the grid replaces --threshold, --linkage and --lexical-weight).")
 @with_model_options
 def evaluate(gold, as_json, sweep, model, embedder, judge, judge_model, threshold, linkage, lexical_weight,
-             cache_path, no_cache, verbose):
+             cache_path, no_cache, verbose, quiet):
     """Score runs against annotated GOLD files (see tests/gold/README.md)."""
-    _setup_logging(verbose)
+    _setup_logging(verbose, quiet)
     from .evaluate import load_gold, score, summary_lines, sweep_grid
 
     try:

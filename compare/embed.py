@@ -12,6 +12,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from .errors import ModelError
+from .progress import track
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 
@@ -180,7 +181,7 @@ class OnnxEmbedder:
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), 384), dtype=np.float32)
-        for i, vec, _, _ in self._runs(texts):
+        for i, vec, _, _ in track(self._runs(texts), len(texts), "embedding", "claim"):
             out[i] = vec
         return out
 
@@ -188,7 +189,7 @@ class OnnxEmbedder:
         """As :meth:`SentenceTransformerEmbedder.encode_words`, from the ONNX graph."""
         vecs = np.zeros((len(texts), 384), dtype=np.float32)
         words: list = [None] * len(texts)
-        for i, vec, tokens, offsets in self._runs(texts):
+        for i, vec, tokens, offsets in track(self._runs(texts), len(texts), "embedding", "claim"):
             vecs[i] = vec
             w = word_vectors(tokens, offsets, spans[i])
             words[i] = reduce(w) if reduce is not None else w

@@ -316,3 +316,31 @@ def test_report_reads_without_script(browser, seeds):
     assert page.locator("article.fact:visible").count() == len(shared)
     assert page.locator("figure.coverage svg").first.is_visible()
     ctx.close()
+
+
+def test_a_large_report_opens_as_an_index_and_a_page_per_thread(browser, seeds, tmp_path):
+    """The split a report past SPLIT_AT articles gets, exercised on the seeds with a low cut."""
+    import time
+
+    report, _ = seeds
+    write_reports(report, tmp_path, ["report"], split_at=1)
+    t = time.perf_counter()
+    index = Page(browser, tmp_path / "report.html")
+    assert time.perf_counter() - t < 3.0
+    assert index.errors == [] and index.dialogs == []
+    links = index.page.eval_on_selector_all("#threads a", "els => els.map(e => e.getAttribute('href'))")
+    pages = sorted({h.split("#")[0] for h in links})
+    assert pages == sorted(f"threads/{t.id}.html" for t in report.threads)
+    shared = {c.id for c in report.clusters if c.verdict != "single-source"}
+    seen = set()
+    for href in pages:
+        t = time.perf_counter()
+        p = Page(browser, tmp_path / href)
+        assert time.perf_counter() - t < 3.0, href
+        assert p.errors == [] and p.dialogs == [], href
+        tid = href.split("/")[1].removesuffix(".html")
+        assert p.page.locator(f"[id='thread-{tid}']").count() == 1
+        seen |= {i.removeprefix("fact-") for i in p.visible("article.fact")}
+        p.page.close()
+    assert seen == shared  # every shared fact is on its thread's page
+    index.page.close()

@@ -108,3 +108,4 @@ def test_the_bundled_encoder_gives_the_same_bytes_cold_warm_and_uncached(extract
     plain = run(None)
     assert run(Cache(tmp_path / "c.sqlite")) == plain
     assert run(Cache(tmp_path / "c.sqlite")) == plain
+

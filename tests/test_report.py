@@ -690,3 +690,27 @@ def test_word_exercises_spread_over_outlets_and_sentences():
     picked = select_words(story, claims, 3)
     assert [(tl.outlet, t.term) for t, tl in picked] == [("Fox", "reckless"), ("Fox", "fired"), ("AP", "leader")]
     assert [(tl.outlet, t.term) for t, tl in select_words(story, claims, 2)] == [("Fox", "reckless"), ("AP", "leader")]
+
+
+def test_report_json_is_written_in_pieces_with_the_same_bytes(fast_pipeline, tmp_path):
+    from compare.report import to_json
+
+    from .conftest import SEEDS
+
+    report = fast_pipeline.run([SEEDS])
+    write_reports(report, tmp_path, ["report"])
+    assert (tmp_path / "report.json").read_text(encoding="utf-8") == to_json(report)
+
+
+def test_past_the_split_size_report_html_is_an_index_of_thread_pages(fast_pipeline, tmp_path):
+    from compare.report import render
+
+    from .conftest import SEEDS
+
+    report = fast_pipeline.run([SEEDS])
+    written = {p.relative_to(tmp_path).as_posix() for p in write_reports(report, tmp_path, ["report"], split_at=1)}
+    assert {f"threads/{t.id}.html" for t in report.threads} <= written and "report.html" in written
+    index = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert all(f'href="threads/{t.id}.html"' in index for t in report.threads)
+    one = render(report, ["report"])  # under the size: one page, no thread pages
+    assert not any(name.startswith("threads/") for name in one)

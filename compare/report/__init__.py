@@ -12,7 +12,7 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from pathlib import Path
 
@@ -113,6 +113,68 @@ VIEWS: dict[str, dict[str, Callable[[Report], str]]] = {
 }
 
 
+# past this many articles, report.html is an index and each thread gets its own page
+SPLIT_AT = 200
+
+
+def _by_thread(report: Report) -> tuple[dict[str, list], dict[str, list]]:
+    """Stories and facts of each thread."""
+    stories: dict[str, list] = {}
+    for st in report.stories:
+        stories.setdefault(st.thread, []).append(st)
+    facts: dict[str, list] = {}
+    for cl in report.clusters:
+        facts.setdefault(cl.thread, []).append(cl)
+    return stories, facts
+
+
+def thread_reports(report: Report) -> list[tuple[str, Report]]:
+    """One report per thread: its stories, their articles and claims (in the report's order),
+    its facts."""
+    from dataclasses import replace
+
+    claims: dict[str, list] = {}
+    for c in report.claims:
+        claims.setdefault(c.article, []).append(c)
+    stories, facts = _by_thread(report)
+    position = {a.id: k for k, a in enumerate(report.articles)}
+    out = []
+    for th in report.threads:
+        arts = sorted((a for s in stories.get(th.id, ()) for a in s.articles), key=position.__getitem__)
+        out.append((th.id, replace(report, articles=tuple(report.articles[position[a]] for a in arts),
+                                   claims=tuple(c for a in arts for c in claims.get(a, ())),
+                                   clusters=tuple(facts.get(th.id, ())), stories=tuple(stories.get(th.id, ())),
+                                   threads=(th,))))
+    return out
+
+
+def render_index(report: Report) -> str:
+    """The index page of a split report: every thread with its stories and counts, linked."""
+    outlet_of = {a.id: a.outlet for a in report.articles}
+    stories, facts = _by_thread(report)
+    rows = []
+    for th in report.threads:
+        arts = [a for s in stories.get(th.id, ()) for a in s.articles]
+        verdicts = [c.verdict for c in facts.get(th.id, ())]
+        rows.append({"id": th.id, "title": th.title, "stories": stories.get(th.id, []), "articles": len(arts),
+                     "outlets": sorted({outlet_of[a] for a in arts}),
+                     "diverge": verdicts.count("diverge"), "agree": verdicts.count("agree")})
+    verdicts = [c.verdict for c in report.clusters]
+    i = {"rows": rows, "articles": len(report.articles), "outlets": len(set(outlet_of.values())),
+         "stories": len(report.stories), "threads": report.threads, "claims": len(report.claims),
+         "shared": verdicts.count("diverge") + verdicts.count("agree"), "diverge": verdicts.count("diverge"),
+         "model": report.model.get("name", "")}
+    return _env().get_template("index.html").render(i=i)
+
+
+def split_html(report: Report) -> dict[str, str]:
+    """report.html as an index, and threads/<id>.html for each thread."""
+    docs = {"report.html": render_index(report)}
+    for tid, sub in thread_reports(report):
+        docs[f"threads/{tid}.html"] = render_html(sub)
+    return docs
+
+
 def _views(views: Iterable[str]) -> list[str]:
     names = list(dict.fromkeys(v for name in views for v in (VIEWS if name == "all" else [name])))
     unknown = [v for v in names if v not in VIEWS]
@@ -121,25 +183,54 @@ def _views(views: Iterable[str]) -> list[str]:
     return names
 
 
-def render(report: Report, views: Iterable[str] = ("report",)) -> dict[str, str]:
-    """File name -> document for the chosen views (``"all"`` for every view)."""
-    return {name: fn(report) for v in _views(views) for name, fn in VIEWS[v].items()}
+Producer = Callable[[], Iterable[str]]
 
 
-def write_reports(report: Report, out_dir: str | Path, views: Iterable[str] = ("report",)) -> list[Path]:
-    """Write the chosen views' files into ``out_dir`` all or nothing."""
-    docs = render(report, views)
+def _documents(report: Report, views: Iterable[str], split_at: int) -> Iterator[tuple[str, Producer]]:
+    """(file name, a producer of its text in pieces) for the chosen views, one at a time, so a
+    large report is never held as every document at once; report.json comes out in chunks."""
+    for v in _views(views):
+        for name, fn in VIEWS[v].items():
+            if name == "report.html" and len(report.articles) > split_at:
+                yield "report.html", lambda: [render_index(report)]
+                for tid, sub in thread_reports(report):
+                    yield f"threads/{tid}.html", lambda sub=sub: [render_html(sub)]
+            elif name == "report.json":
+                yield name, lambda: _json_chunks(report)
+            else:
+                yield name, lambda fn=fn: [fn(report)]
+
+
+def _json_chunks(report: Report) -> Iterator[str]:
+    """:func:`to_json` in pieces (the same bytes)."""
+    yield from json.JSONEncoder(ensure_ascii=False, indent=2, sort_keys=True).iterencode(report.to_dict())
+    yield "\n"
+
+
+def render(report: Report, views: Iterable[str] = ("report",), split_at: int = SPLIT_AT) -> dict[str, str]:
+    """File name -> document for the chosen views (``"all"`` for every view). Past ``split_at``
+    articles, report.html is an index and each thread has its own page (threads/<id>.html)."""
+    return {name: "".join(make()) for name, make in _documents(report, views, split_at)}
+
+
+def write_reports(report: Report, out_dir: str | Path, views: Iterable[str] = ("report",),
+                  split_at: int = SPLIT_AT) -> list[Path]:
+    """Write the chosen views' files into ``out_dir`` all or nothing: each document goes to a
+    temporary file as it is rendered, and all are renamed into place once every one is written."""
+    views = _views(views)  # an unknown view stops before anything is written
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
     tmp_files = []
     try:
-        for name, body in docs.items():
-            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=out)
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-                fh.write(body)
-            os.chmod(tmp, 0o644)
+        for name, make in _documents(report, views, split_at):
+            (out / name).parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{Path(name).name}.", dir=(out / name).parent)
             tmp_files.append((tmp, out / name))
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+                for piece in make():
+                    fh.write(piece)
+            os.chmod(tmp, 0o644)
         for tmp, final in tmp_files:
             os.replace(tmp, final)
             written.append(final)

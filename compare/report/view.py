@@ -152,7 +152,8 @@ def rank(facts: list[Fact]) -> list[Fact]:
 
 def _overview(report: Report, article_ids: tuple[str, ...], facts: list[Fact]) -> list[dict]:
     """One row per outlet of a story: articles, dates, claims, facts it shares, facts only it states."""
-    arts = [a for a in report.articles if a.id in set(article_ids)]
+    wanted = set(article_ids)
+    arts = [a for a in report.articles if a.id in wanted]
     rows = []
     for o in sorted({a.outlet for a in arts}):
         mine = [a for a in arts if a.outlet == o]
@@ -179,7 +180,10 @@ def thread_groups(report: Report) -> list[tuple[Thread, list[Story]]]:
         if s.thread not in listed:
             listed[s.thread] = Thread(s.thread, (), s.title)
             order.append(s.thread)
-    groups = [(listed[tid], [s for s in report.stories if s.thread == tid]) for tid in order]
+    members: dict[str, list[Story]] = {}
+    for s in report.stories:
+        members.setdefault(s.thread, []).append(s)
+    groups = [(listed[tid], members.get(tid, [])) for tid in order]
     return [(t, stories) for t, stories in groups if stories]
 
 
@@ -191,10 +195,13 @@ def build_view(report: Report) -> dict:
     multi = [f for f in facts if f.cluster.verdict != "single-source"]
     single = [f for f in facts if f.cluster.verdict == "single-source"]
     by_thread, by_story = [], []
+    facts_of: dict[str, list] = {}
+    for f in facts:
+        facts_of.setdefault(f.cluster.story, []).append(f)
     for th, th_stories in thread_groups(report):
         sections = []
         for s in th_stories:
-            story_facts = [f for f in facts if f.cluster.story == s.id]
+            story_facts = facts_of.get(s.id, [])
             shared = [f for f in story_facts if f.cluster.verdict != "single-source"]
             # only the outlets with an article in this story get a column
             outlets = sorted({articles[a].outlet for a in s.articles})
