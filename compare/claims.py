@@ -339,6 +339,10 @@ class ClaimExtractor:
         self.nlp = nlp
         self.model = model
 
+    def __getstate__(self) -> dict:
+        """Shipped (to a Dask worker) by the model's name; the worker loads it once."""
+        return self.__dict__ | {"nlp": None}
+
     def extract(self, articles: Sequence[Article]) -> list[Claim]:
         nlp = self.nlp if self.nlp is not None else load_spacy(self.model)
         lex = load_lexicon()

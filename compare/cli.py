@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -66,6 +67,25 @@ def open_cache(path: str | None):
                            "file, or --no-cache") from None
 
 
+@contextmanager
+def _cluster(pipe, address: str | None, workers: int | None):
+    """Route the pipeline's model work through Dask while the block runs (when asked)."""
+    if not address and not workers:
+        yield
+        return
+    from .distribute import connect, on_cluster
+
+    client = connect(address, workers)
+    try:
+        on_cluster(pipe, client)
+        yield
+    finally:
+        cluster = client.cluster if not address else None
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
 def _setup_logging(verbose: int, quiet: bool = False) -> None:
     from . import progress
 
@@ -101,6 +121,11 @@ model_options = [
                       "(default: compare/cache.sqlite in the user's cache folder)."),
     click.option("--no-cache", is_flag=True, help="compute everything; read and write no cache."),
     click.option("-v", "--verbose", count=True, help="stage timings on stderr; -vv for detail."),
+    click.option("--dask", "dask_address", metavar="ADDRESS",
+                 help="run the model work (claims, embeddings, pair scores) on the Dask scheduler at ADDRESS "
+                      "(e.g. tcp://host:8786); the report is the same bytes."),
+    click.option("--workers", type=click.IntRange(1, 256), default=None,
+                 help="run the model work on a local Dask cluster of N processes."),
     click.option("-q", "--quiet", is_flag=True, help="no progress bars (they show only on a terminal)."),
 ]
 
@@ -131,7 +156,7 @@ def cli():
               help="extra outlet signatures (TOML, same form as compare/data/outlets.toml).")
 @with_model_options
 def run(paths, out_dir, views, manifest, outlets_file, model, embedder, judge, judge_model, threshold, linkage,
-        lexical_weight, cache_path, no_cache, verbose, quiet):
+        lexical_weight, cache_path, no_cache, dask_address, workers, verbose, quiet):
     """Compare the articles in PATHS (files or folders) and write reports to --out."""
     _setup_logging(verbose, quiet)
     from .report import write_reports
@@ -139,7 +164,8 @@ def run(paths, out_dir, views, manifest, outlets_file, model, embedder, judge, j
     try:
         pipe = _pipeline(model, embedder, threshold, linkage, lexical_weight, judge, judge_model,
                          cache_path, no_cache)
-        report = pipe.run(paths, manifest=manifest, outlets_file=outlets_file)
+        with _cluster(pipe, dask_address, workers):
+            report = pipe.run(paths, manifest=manifest, outlets_file=outlets_file)
         for w in report.warnings:
             click.echo(f"Warning: {w}", err=True)
         written = write_reports(report, out_dir, views)
@@ -164,7 +190,7 @@ def run(paths, out_dir, views, manifest, outlets_file, model, embedder, judge, j
                    "(the grid replaces --threshold, --linkage and --lexical-weight).")
 @with_model_options
 def evaluate(gold, as_json, sweep, model, embedder, judge, judge_model, threshold, linkage, lexical_weight,
-             cache_path, no_cache, verbose, quiet):
+             cache_path, no_cache, dask_address, workers, verbose, quiet):
     """Score runs against annotated GOLD files (see tests/gold/README.md)."""
     _setup_logging(verbose, quiet)
     from .evaluate import load_gold, score, summary_lines, sweep_grid
@@ -173,9 +199,11 @@ def evaluate(gold, as_json, sweep, model, embedder, judge, judge_model, threshol
         golds = [load_gold(g) for g in gold]
         pipe = _pipeline(model, embedder, threshold, linkage, lexical_weight, judge, judge_model,
                          cache_path, no_cache)
-        prepared = [pipe.prepare(g.corpus) for g in golds]
+        with _cluster(pipe, dask_address, workers):
+            prepared = [pipe.prepare(g.corpus) for g in golds]
+            rows = sweep_grid(pipe, golds, prepared) if sweep else None
+            results = [score(pipe.analyse(p), g) for g, p in zip(golds, prepared, strict=True)] if not sweep else []
         if sweep:
-            rows = sweep_grid(pipe, golds, prepared)
             if as_json:
                 click.echo(json.dumps(rows, indent=2))
             else:
@@ -186,7 +214,6 @@ def evaluate(gold, as_json, sweep, model, embedder, judge, judge_model, threshol
                                f"  F1 {r['link_f1']}  P {r['link_precision']}  verdicts {r['verdict_accuracy']}"
                                f"  must-not-link {r['not_linked_violations']}")
             return
-        results = [score(pipe.analyse(p), g) for g, p in zip(golds, prepared, strict=True)]
     except CompareError as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:

@@ -142,6 +142,10 @@ class OnnxEmbedder:
         self._session = None
         self._tok = None
 
+    def __getstate__(self) -> dict:
+        """Shipped (to a Dask worker) without the loaded session, which loads again there."""
+        return self.__dict__ | {"_session": None, "_tok": None}
+
     def _load(self):
         if self._session is None:
             import onnxruntime as ort

@@ -64,12 +64,13 @@ class CrossEncoderJudge:
     """
 
     def __init__(self, path: str | Path | None = None, batch_size: int = 1, quantize: bool = True,
-                 max_length: int = 128, workers: int | None = None):
+                 max_length: int = 128, workers: int | None = None, threads: int | None = None):
         self.path = path
         self.batch_size = batch_size
         # pairs read at once, each on one core: two threads of one-thread runs read 2.0x the
         # pairs per second of one run on two threads (2 cores, measured), with the same scores
         self.workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
+        self.threads = threads  # onnxruntime's threads for one run (default: 1 with workers, else all)
         self.quantize = quantize
         self.max_length = max_length
         self._net = None
@@ -99,8 +100,8 @@ class CrossEncoderJudge:
             try:
                 opts = ort.SessionOptions()
                 opts.log_severity_level = 3
-                if self.workers > 1:  # several pairs at once, each on one core (see score)
-                    opts.intra_op_num_threads = 1
+                if self.threads or self.workers > 1:  # several pairs at once, each on one core (see score)
+                    opts.intra_op_num_threads = self.threads or 1
                 self._tok = AutoTokenizer.from_pretrained(str(folder))
                 self._net = ort.InferenceSession(str(onnx), opts, providers=["CPUExecutionProvider"])
             except Exception as exc:  # onnxruntime and tokenizers raise many kinds
@@ -126,6 +127,10 @@ class CrossEncoderJudge:
                 net = torch.ao.quantization.quantize_dynamic(net, {torch.nn.Linear}, dtype=torch.qint8)
         self._tok, self._net = tok, net
         return net
+
+    def __getstate__(self) -> dict:
+        """Shipped (to a Dask worker) without the loaded model, which loads again there."""
+        return self.__dict__ | {"_net": None, "_tok": None, "_link_model": None}
 
     def link_model(self) -> LinkModel | None:
         """The stacked link model fitted on this model's outputs (``stack.json`` beside it), if any;
