@@ -117,15 +117,22 @@ def log_odds_z(
     return z
 
 
+def lemma_counts(claims: Sequence[Claim]) -> Counter:
+    """How often each lemma occurs in ``claims``: the background the log-odds prior reads."""
+    return Counter(lem for c in claims for lem in c.lemmas)
+
+
 def distinctive_words(
-    claims: Sequence[Claim], background: Sequence[Claim] | None = None, alpha0: float = 10.0,
+    claims: Sequence[Claim], background: Sequence[Claim] | Counter | None = None, alpha0: float = 10.0,
 ) -> dict[str, dict[str, float]]:
     """Per outlet, z-scores of its content words against the other outlets of the story.
+    ``background``: the claims (or their :func:`lemma_counts`, counted once for many stories)
+    the prior is read from; the story's own claims by default.
 
     Names are left out: an outlet that covers a person the others do not is not framing.
     """
-    background = claims if background is None else background
-    prior = Counter(lem for c in background for lem in c.lemmas)
+    prior = background if isinstance(background, Counter) else lemma_counts(
+        claims if background is None else background)
     name_words = {w.lower() for c in claims for n in names(c) for w in re.findall(r"\w+", n)}
     by_outlet: dict[str, Counter] = {}
     for c in claims:
@@ -141,7 +148,7 @@ def distinctive_words(
     return out
 
 
-def story_context(claims: Sequence[Claim], background: Sequence[Claim] | None = None) -> StoryContext:
+def story_context(claims: Sequence[Claim], background: Sequence[Claim] | Counter | None = None) -> StoryContext:
     mentions: dict[str, list[str]] = {}
     for c in claims:
         mentions.setdefault(c.outlet, []).append(c.text.lower())

@@ -17,7 +17,7 @@ import numpy as np
 from .cache import Cache, CachedJudge
 from .claims import ClaimExtractor
 from .cluster import ClaimClusterer, JudgedClusterer, cosine_distances
-from .context import story_context
+from .context import lemma_counts, story_context
 from .diverge import assess
 from .embed import Embedder, OnnxEmbedder
 from .errors import CorpusError
@@ -198,7 +198,8 @@ class Pipeline:
         for c in claims:
             by_story[story_of[c.article]].append(c)
             by_thread[thread_of[story_of[c.article]]].append(c)
-        contexts = {tid: story_context(members, claims) for tid, members in by_thread.items()}
+        background = lemma_counts(claims)  # counted once, not once per thread
+        contexts = {tid: story_context(members, background) for tid, members in by_thread.items()}
         clusters = []
         rows_of: dict[int, list[int]] = {}
         for i, lab in enumerate(labels.tolist()):
