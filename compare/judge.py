@@ -53,6 +53,31 @@ class LinkModel(Protocol):
 ONNX_FILE = "pair.int8.onnx"
 
 
+class PairTokenizer:
+    """The pair model's tokenizer read straight from its tokenizer.json with the ``tokenizers``
+    library, called as transformers' tokenizer is here (same ids: [CLS] a [SEP] b [SEP], longest
+    first truncation); loading transformers would import torch, a quarter of a gigabyte."""
+
+    def __init__(self, path: Path):
+        from tokenizers import Tokenizer
+
+        self.tok = Tokenizer.from_file(str(path))
+        self.tok.no_padding()
+
+    def __call__(self, a: Sequence[str], b: Sequence[str], truncation: bool = True, max_length: int = 128,
+                 padding: bool = False, return_tensors: str | None = None) -> dict:
+        if truncation:
+            self.tok.enable_truncation(max_length, strategy="longest_first")
+        encs = self.tok.encode_batch(list(zip(a, b, strict=True)))
+        out = {"input_ids": [e.ids for e in encs], "attention_mask": [e.attention_mask for e in encs],
+               "token_type_ids": [e.type_ids for e in encs]}
+        if padding or return_tensors == "np":
+            width = max(len(ids) for ids in out["input_ids"])
+            out = {k: np.array([row + [0] * (width - len(row)) for row in rows], dtype=np.int64)
+                   for k, rows in out.items()}
+        return out
+
+
 class CrossEncoderJudge:
     """The pair model on the CPU: the shipped int8 ONNX graph through onnxruntime, or, for a
     folder with only ``model.safetensors`` (a fresh training run), torch, its Linear layers
@@ -95,14 +120,13 @@ class CrossEncoderJudge:
         os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
         if onnx.is_file():
             import onnxruntime as ort
-            from transformers import AutoTokenizer
 
             try:
                 opts = ort.SessionOptions()
                 opts.log_severity_level = 3
                 if self.threads or self.workers > 1:  # several pairs at once, each on one core (see score)
                     opts.intra_op_num_threads = self.threads or 1
-                self._tok = AutoTokenizer.from_pretrained(str(folder))
+                self._tok = PairTokenizer(folder / "tokenizer.json")
                 self._net = ort.InferenceSession(str(onnx), opts, providers=["CPUExecutionProvider"])
             except Exception as exc:  # onnxruntime and tokenizers raise many kinds
                 raise ModelError(f"cannot load the pair model {onnx} ({type(exc).__name__}); "
