@@ -150,6 +150,7 @@ class Pipeline:
             keys = [self.cache.vector_key(desc, tag, t, spans[i] if spans else None) for i, t in enumerate(texts)]
             got = self.cache.get_vectors(keys)
             todo = list({keys[i]: i for i in range(len(claims)) if keys[i] not in got}.values())
+        vecs, scores = np.zeros((0, int(desc.get("dimensions", 0))), dtype=np.float32), []
         if todo and reads:
             vecs, scores = self.embedder.encode_words([texts[i] for i in todo], [spans[i] for i in todo],
                                                       self.profiler.word_bias)
