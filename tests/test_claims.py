@@ -1,3 +1,5 @@
+import pytest
+
 from compare.claims import normalize_date
 from compare.ingest import load_outlets, load_rules, parse_article
 
@@ -61,3 +63,17 @@ def test_headline_is_a_heading_claim(extractor):
     cs = claims_of(extractor, "Dam talks stall in Strell\n\nTalks stalled on Monday.\n")
     assert cs[0].heading and cs[0].text == "Dam talks stall in Strell"
     assert not cs[1].heading
+
+
+@pytest.mark.slow
+def test_parsing_on_two_processes_gives_the_same_claims(nlp):
+    from compare.claims import ClaimExtractor
+    from compare.ingest import load_outlets, read_articles
+
+    from .conftest import SEEDS
+
+    arts, _ = read_articles([SEEDS], None, load_outlets(None))
+    one = ClaimExtractor(nlp=nlp, workers=1).extract(arts)
+    two = ClaimExtractor(nlp=nlp, workers=2)
+    two.PARALLEL_BLOCKS = 1  # the seeds are far under the size that turns it on
+    assert two.extract(arts) == one
