@@ -102,7 +102,7 @@ model_options = [
                       "implies --embedder sentence-transformers."),
     click.option("--embedder", type=click.Choice(["onnx", "sentence-transformers", "hashing"]),
                  default="onnx", show_default=True,
-                 help="'onnx' runs the bundled all-MiniLM-L6-v2 as int8 ONNX (about 2x the fp32 speed); "
+                 help="'onnx' runs the bundled all-MiniLM-L6-v2 as int8 ONNX (1.6x fp32's speed); "
                       "'sentence-transformers' runs it (or --model) in fp32 with PyTorch; 'hashing' runs "
                       "without a model (fast, lexical only)."),
     click.option("--judge", type=click.Choice(["model", "overlap", "none"]), default="model", show_default=True,
