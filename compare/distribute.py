@@ -77,7 +77,7 @@ class DaskExtractor:
     """A claim extractor whose work runs on the cluster, ``chunk`` articles a task."""
 
     def __init__(self, client, inner, chunk: int = 20):
-        self.client, self.inner, self.chunk = client, inner, chunk
+        self.client, self.inner, self.chunk = client, _one_thread(inner), chunk
         self.model = inner.model
 
     def extract(self, articles):
