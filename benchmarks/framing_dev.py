@@ -34,7 +34,6 @@ sys.path.insert(0, str(ROOT / "training"))
 import numpy as np  # noqa: E402
 from framing import spans  # noqa: E402
 
-from compare.embed import SentenceTransformerEmbedder  # noqa: E402
 from compare.framing import FramingProfiler, TermModel, candidates, document_frequency, word_spans  # noqa: E402
 from compare.pipeline import Pipeline  # noqa: E402
 
@@ -56,7 +55,7 @@ def score_flags(flags, marks, words) -> tuple[float, float, float]:
 
 def word_scoring_cost(prep, sample: int = 1000) -> float:
     """Seconds the word scores add to the embedding pass, from timing both on ``sample`` claims."""
-    embedder, profiler = SentenceTransformerEmbedder(), FramingProfiler()
+    embedder, profiler = Pipeline().embedder, FramingProfiler()  # what a run embeds with
     body = {a.id: a.text for a in prep.articles}
     claims = prep.claims[:: max(1, len(prep.claims) // sample)]
     texts = [" ".join(c.text.split()) for c in claims]

@@ -42,27 +42,14 @@ def lexical_vectors(tokens: Sequence[Sequence[str]]):
 
 
 def far_apart_dates(dates: Sequence[Sequence[str]], max_days: int = 62) -> np.ndarray:
-    """Pairs of rows whose day-precise ISO dates (YYYY-MM-DD) are all more than ``max_days`` apart.
+    """Pairs of rows whose day-precise ISO dates (YYYY-MM-DD) are all more than ``max_days`` apart
+    (an n x n matrix: for one story; :class:`DateGate` answers for any rows without it).
 
     Two sentences dated years apart tell different events however alike they read; dates a
     few weeks apart may be one event misdated, which the date signal should report.
     """
-    import datetime as dt
-
-    owner, day = [], []
-    for i, ds in enumerate(dates):
-        for d in ds:
-            try:
-                day.append(dt.date.fromisoformat(d).toordinal())
-            except ValueError:  # partial dates ("2020", "--05-17") say too little
-                continue
-            owner.append(i)
-    n = len(dates)
-    nearest = np.full((n, n), np.inf)
-    if owner:
-        o, x = np.array(owner), np.array(day, dtype=float)
-        np.minimum.at(nearest, (o[:, None], o[None, :]), np.abs(x[:, None] - x[None, :]))
-    return np.isfinite(nearest) & (nearest > max_days)
+    rows = range(len(dates))
+    return DateGate(dates, max_days).far(rows, rows)
 
 
 class DateGate:
@@ -284,30 +271,47 @@ class ClaimClusterer:
                 "same_article_penalty": self.same_article_penalty, "lexical_weight": self.lexical_weight}
 
 
+def row_candidates(sim: np.ndarray, open_: np.ndarray, codes: np.ndarray, k: int, limit: int | None,
+                   skip: Callable[[int], bool] | None = None) -> list[int]:
+    """One claim's candidates among the columns ``open_`` allows: in order of ``sim`` (ties to
+    the lower column), each that is among the ``k`` most similar of its article (``codes``),
+    up to ``limit`` in all; ``skip`` rules out a column as if it were not open (dates far apart)."""
+    cols = np.flatnonzero(open_)
+    taken: list[int] = []
+    if not len(cols):
+        return taken
+    # the best few first; all of them only when those run out
+    few = cols
+    if limit is not None and len(cols) > 8 * limit * k:
+        cut = np.partition(sim[cols], len(cols) - 8 * limit * k)[len(cols) - 8 * limit * k]
+        few = cols[sim[cols] >= cut]
+    for pool in (few, cols) if len(few) < len(cols) else (cols,):
+        taken, count = [], {}
+        for j in pool[np.lexsort((pool, -sim[pool]))].tolist():
+            if count.get(codes[j], 0) >= k or (skip is not None and skip(j)):
+                continue
+            count[codes[j]] = count.get(codes[j], 0) + 1
+            taken.append(j)
+            if limit is not None and len(taken) >= limit:
+                return taken
+    return taken
+
+
 def candidate_pairs(sim: np.ndarray, articles: Sequence[str], blocked: np.ndarray, k: int,
                     max_per_claim: int | None = None) -> list[tuple[int, int]]:
     """Pairs (i < j) where j is among i's ``k`` most similar claims of j's article, or the other
     way round; pairs in ``blocked`` (same article, far-apart dates) are never candidates.
 
     ``max_per_claim`` keeps only each claim's most similar candidates over all articles, so a
-    story of many articles costs the judge a bounded number of pairs per claim.
+    story of many articles costs the judge a bounded number of pairs per claim. (The judged
+    clusterer chooses the same pairs a block of rows at a time, without the n x n matrices.)
     """
-    arts = np.asarray(articles)
-    best: dict[int, list[tuple[float, int]]] = {i: [] for i in range(len(arts))}
-    for a in sorted(set(articles)):
-        cols = np.flatnonzero(arts == a)
-        s = np.where(blocked[:, cols], -np.inf, sim[:, cols])
-        top = np.argsort(-s, axis=1, kind="stable")[:, :k]
-        for i in range(len(arts)):
-            for c in top[i]:
-                j = int(cols[c])
-                if np.isfinite(s[i, c]) and i != j:
-                    best[i].append((-float(s[i, c]), j))
+    codes = np.unique(np.asarray(articles), return_inverse=True)[1]
     out: set[tuple[int, int]] = set()
-    for i, cands in best.items():
-        cands.sort()
-        for _, j in cands[:max_per_claim] if max_per_claim else cands:
-            out.add((min(i, j), max(i, j)))
+    for i in range(len(codes)):
+        open_ = ~blocked[i] & np.isfinite(sim[i])
+        open_[i] = False
+        out.update((min(i, j), max(i, j)) for j in row_candidates(sim[i], open_, codes, k, max_per_claim))
     return sorted(out)
 
 
@@ -482,8 +486,8 @@ class JudgedClusterer:
     def _candidates(self, idx: np.ndarray, embeddings: np.ndarray, articles: Sequence[str],
                     tokens: Sequence[Sequence[str]], gate: DateGate, sims: dict,
                     block: int = 512) -> list[tuple[int, int]]:
-        """The candidate pairs (local i < j) of one group, as :func:`candidate_pairs` chooses
-        them from the mixed similarity, computed ``block`` rows at a time; records each pair's
+        """The candidate pairs (local i < j) of one group, chosen as :func:`candidate_pairs` does
+        from the mixed similarity, computed ``block`` rows at a time; records each pair's
         (cosine, lexical) similarity in ``sims`` under its global indices."""
         x = np.asarray(embeddings[idx], dtype=np.float64)
         norms = np.linalg.norm(x, axis=1, keepdims=True)
@@ -501,35 +505,10 @@ class JudgedClusterer:
             sim = (1.0 - self.lexical_weight) * cos + self.lexical_weight * lex
             open_ = (codes[rows][:, None] != codes[None, :]) & (sim >= self.min_similarity)
             for r, i in enumerate(rows):
-                for j in self._walk(sim[r], open_[r], codes, int(i), gate, idx):
+                gi = int(idx[i])
+                for j in row_candidates(sim[r], open_[r], codes, self.k, self.max_per_claim,
+                                        lambda j, gi=gi: bool(gate.far([gi], [idx[j]])[0, 0])):
                     a, b = min(int(i), j), max(int(i), j)
                     out.add((a, b))
                     sims[(int(idx[a]), int(idx[b]))] = (cos[r, j], lex[r, j])
         return sorted(out)
-
-    def _walk(self, sim: np.ndarray, open_: np.ndarray, codes: np.ndarray, i: int, gate: DateGate,
-              idx: np.ndarray) -> list[int]:
-        """Row ``i``'s candidates: in order of similarity (ties to the lower index), each other
-        claim that is among the ``k`` most similar of its article, up to ``max_per_claim``."""
-        cols = np.flatnonzero(open_)
-        if not len(cols):
-            return []
-        limit = self.max_per_claim
-        # the best few first; all of them only when those run out
-        few = cols
-        if limit is not None and len(cols) > 8 * limit * self.k:
-            cut = np.partition(sim[cols], len(cols) - 8 * limit * self.k)[len(cols) - 8 * limit * self.k]
-            few = cols[sim[cols] >= cut]
-        for pool in (few, cols) if len(few) < len(cols) else (cols,):
-            order = pool[np.lexsort((pool, -sim[pool]))]
-            taken: list[int] = []
-            count: dict[int, int] = {}
-            for j in order:
-                j = int(j)
-                if count.get(codes[j], 0) >= self.k or gate.far([idx[i]], [idx[j]])[0, 0]:
-                    continue
-                count[codes[j]] = count.get(codes[j], 0) + 1
-                taken.append(j)
-                if limit is not None and len(taken) >= limit:
-                    return taken
-        return taken

@@ -29,9 +29,7 @@ _RESIDENT: dict[bytes, object] = {}
 
 def resident(obj):
     """The worker's loaded copy of a model object shipped to it (loaded once per process)."""
-    key = type(obj).__qualname__.encode() + pickle.dumps(obj.__getstate__() if hasattr(obj, "__getstate__")
-                                                         else obj.__dict__)
-    return _RESIDENT.setdefault(key, obj)
+    return _RESIDENT.setdefault(pickle.dumps(obj), obj)  # shipped without loaded state: same bytes
 
 
 def connect(address: str | None = None, workers: int | None = None):
@@ -128,6 +126,7 @@ def _one_thread(model):
 
 def on_cluster(pipeline, client) -> None:
     """Route ``pipeline``'s model work (claims, embeddings, pair scores) through ``client``."""
+    from .cache import CachedJudge
     from .cluster import JudgedClusterer
 
     pipeline.extractor = DaskExtractor(client, pipeline.extractor)
@@ -135,9 +134,8 @@ def on_cluster(pipeline, client) -> None:
     pipeline.embedder = (DaskWordEmbedder if hasattr(inner, "encode_words") else DaskEmbedder)(client, inner)
     if isinstance(pipeline.clusterer, JudgedClusterer):
         judge = pipeline.clusterer._judge()
-        cached = getattr(judge, "judge", None) if type(judge).__name__ == "CachedJudge" else None
-        if cached is not None:  # the cache stays in the driving process, in front of the cluster
-            judge.judge = DaskJudge(client, cached)
+        if isinstance(judge, CachedJudge):  # the cache stays in the driving process, in front of the cluster
+            judge.judge = DaskJudge(client, judge.judge)
         else:
             pipeline.clusterer.judge = DaskJudge(client, judge)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -82,7 +82,8 @@ class Pipeline:
         # the model work (claims, embeddings, word scores, pair scores) read from and kept in
         # the cache; None computes everything
         self.cache = cache
-        if cache is not None and isinstance(self.clusterer, JudgedClusterer):
+        if (cache is not None and isinstance(self.clusterer, JudgedClusterer)
+                and not isinstance(self.clusterer._judge(), CachedJudge)):
             self.clusterer.judge = CachedJudge(self.clusterer._judge(), cache)
 
     def prepare(
@@ -121,6 +122,9 @@ class Pipeline:
             )
         timings["embed"] = time.perf_counter() - t
         log.info("embed: %s", embeddings.shape)
+        if self.cache is not None:
+            log.info("cache %s: %s", self.cache.path, ", ".join(
+                f"{t} {self.cache.hits[t]} found, {self.cache.misses[t]} computed" for t in ("claims", "vectors")))
         return Prepared(articles, claims, np.asarray(embeddings), warnings, timings, words)
 
     def _extract(self, articles: list[Article]) -> list[Claim]:
@@ -144,25 +148,33 @@ class Pipeline:
         reads = hasattr(self.embedder, "encode_words") and self.profiler.reads_words(desc.get("name"))
         body = {a.id: a.text for a in articles}
         spans = [word_spans(c, body[c.article], t) for c, t in zip(claims, texts, strict=True)] if reads else None
-        todo = list(range(len(claims)))
-        if self.cache is not None:
-            tag = self.profiler.words_digest() if reads else ""
-            keys = [self.cache.vector_key(desc, tag, t, spans[i] if spans else None) for i, t in enumerate(texts)]
-            got = self.cache.get_vectors(keys)
-            todo = list({keys[i]: i for i in range(len(claims)) if keys[i] not in got}.values())
-        vecs, scores = np.zeros((0, int(desc.get("dimensions", 0))), dtype=np.float32), []
-        if todo and reads:
-            vecs, scores = self.embedder.encode_words([texts[i] for i in todo], [spans[i] for i in todo],
-                                                      self.profiler.word_bias)
-        elif todo:
-            vecs, scores = self.embedder.encode([texts[i] for i in todo]), [None] * len(todo)
+        vecs, scores = self._encode(texts, spans, self.profiler.words_digest() if reads else "",
+                                    self.profiler.word_bias)
+        emb = np.array(vecs, dtype=np.float32).reshape(len(claims), -1 if claims else int(desc.get("dimensions", 0)))
+        return emb, dict(zip([c.id for c in claims], scores, strict=True)) if reads else None
+
+    def _encode(self, texts: list[str], spans: list | None, tag: str,
+                reduce: Callable[[np.ndarray], np.ndarray]) -> tuple[list[np.ndarray], list]:
+        """Each text's embedding and what ``reduce`` keeps of its word vectors (None without
+        ``spans``): from the cache under ``tag`` where it holds them, computed once per distinct
+        key for the rest, which the cache then keeps."""
+        def compute(idx: list[int]) -> tuple[list, list]:
+            if spans is None:
+                return list(self.embedder.encode([texts[i] for i in idx])), [None] * len(idx)
+            vecs, words = self.embedder.encode_words([texts[i] for i in idx], [spans[i] for i in idx], reduce)
+            return list(vecs), list(words)
+
         if self.cache is None:
-            return vecs, dict(zip([c.id for c in claims], scores, strict=True)) if reads else None
+            return compute(list(range(len(texts))))
+        desc = self.embedder.describe()
+        keys = [self.cache.vector_key(desc, tag, t, spans[i] if spans else None) for i, t in enumerate(texts)]
+        got = self.cache.get_vectors(keys)
+        todo = list({keys[i]: i for i in range(len(texts)) if keys[i] not in got}.values())
         if todo:
-            self.cache.put_vectors((keys[i], v, w) for i, v, w in zip(todo, vecs, scores, strict=True))
-            got.update((keys[i], (v, w)) for i, v, w in zip(todo, vecs, scores, strict=True))
-        emb = np.array([got[k][0] for k in keys], dtype=np.float32).reshape(len(claims), -1)
-        return emb, {c.id: got[k][1] for c, k in zip(claims, keys, strict=True)} if reads else None
+            new = list(zip([keys[i] for i in todo], *compute(todo), strict=True))
+            self.cache.put_vectors(new)
+            got.update((k, (v, w)) for k, v, w in new)
+        return [got[k][0] for k in keys], [got[k][1] for k in keys]
 
     def analyse(self, prep: Prepared) -> Report:
         """Stories, clusters and verdicts for prepared claims."""
@@ -291,18 +303,8 @@ class Pipeline:
 
     def _word_vectors(self, texts: list[str], spans: list[list[tuple[int, int]]]) -> list[np.ndarray]:
         """Each text's word vectors (float16, a row per span), from the embedder or the cache."""
-        if self.cache is None:
-            return self.embedder.encode_words(texts, spans, lambda v: v.astype(np.float16))[1]
-        desc = self.embedder.describe()
-        keys = [self.cache.vector_key(desc, "word vectors", t, s) for t, s in zip(texts, spans, strict=True)]
-        got = self.cache.get_vectors(keys)
-        todo = list({keys[i]: i for i in range(len(texts)) if keys[i] not in got}.values())
-        if todo:
-            vecs, words = self.embedder.encode_words([texts[i] for i in todo], [spans[i] for i in todo])
-            self.cache.put_vectors((keys[i], v, w) for i, v, w in zip(todo, vecs, words, strict=True))
-            got.update((keys[i], (v, w)) for i, v, w in zip(todo, vecs, words, strict=True))
-        return [np.asarray(got[k][1], dtype=np.float32).reshape(len(s), -1).astype(np.float16)
-                for k, s in zip(keys, spans, strict=True)]
+        words = self._encode(texts, spans, "word vectors", lambda v: v.astype(np.float16))[1]
+        return [np.asarray(w).reshape(len(s), -1).astype(np.float16) for w, s in zip(words, spans, strict=True)]
 
     def run(self, paths: Sequence[str | Path], **kwargs) -> Report:
         return self.analyse(self.prepare(paths, **kwargs))

@@ -32,6 +32,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+from fitted import linear
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import normalize
 
@@ -220,20 +221,16 @@ def main() -> None:
         MODEL_PATH.parent.mkdir(parents=True, exist_ok=True)
         MODEL_PATH.write_text(json.dumps({
             "features": list(FRAMING_FEATURES),
-            "coef": [round(float(c), 6) for c in lr.coef_[0]],
-            "intercept": round(float(lr.intercept_[0]), 6),
+            **linear(lr),
             "threshold": cut,
-            "claim_coef": [round(float(c), 6) for c in claim_model.coef_[0]],
-            "claim_intercept": round(float(claim_model.intercept_[0]), 6),
+            **linear(claim_model, "claim_"),
             # a claim embedded by another model reads as the average claim
             "claim_prior": round(float(np.mean(x[:, FRAMING_FEATURES.index("claim_bias")])), 4),
             "claim_embedder": embedder,
-            "word_coef": [round(float(c), 6) for c in word_model.coef_[0]],
-            "word_intercept": round(float(word_model.intercept_[0]), 6),
+            **linear(word_model, "word_"),
             "word_prior": round(float(np.mean(x[:, FRAMING_FEATURES.index("word_bias")])), 4),
             "fallback": {"features": list(PLAIN_FEATURES),
-                         "coef": [round(float(c), 6) for c in plain.coef_[0]],
-                         "intercept": round(float(plain.intercept_[0]), 6), "threshold": plain_cut},
+                         **linear(plain), "threshold": plain_cut},
             "fitted_on": "basil-dev (80 triplets, 240 articles): words inside the experts' lex spans",
         }, indent=2) + "\n")
         print(f"wrote {MODEL_PATH}")

@@ -21,6 +21,7 @@ import pickle
 from pathlib import Path
 
 import numpy as np
+from fitted import linear
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import adjusted_rand_score
 
@@ -152,8 +153,7 @@ def main() -> None:
         MODEL_PATH.parent.mkdir(parents=True, exist_ok=True)
         MODEL_PATH.write_text(json.dumps({
             "features": list(STORY_FEATURES),
-            "coef": [round(float(c), 6) for c in lr.coef_[0]],
-            "intercept": round(float(lr.intercept_[0]), 6),
+            **linear(lr),
             "story_threshold": float(t_story),
             "thread_threshold": float(t_thread),
             "neighbours": model.neighbours,
