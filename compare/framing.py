@@ -357,13 +357,12 @@ class FramingProfiler:
         return self.model
 
     def describe(self) -> dict:
-        fallback = self._model().fallback
-        return {"framing_threshold": self._cut()} | (
-            {"framing_fallback_threshold": self.threshold if self.threshold is not None else fallback.threshold}
-            if fallback is not None else {})
+        m = self._model()
+        return {"framing_threshold": self._cut(m)} | (
+            {"framing_fallback_threshold": self._cut(m.fallback)} if m.fallback is not None else {})
 
-    def _cut(self) -> float:
-        return self.threshold if self.threshold is not None else self._model().threshold
+    def _cut(self, model: TermModel) -> float:
+        return self.threshold if self.threshold is not None else model.threshold
 
     def claim_bias(self, embeddings: np.ndarray, embedder: str | None) -> np.ndarray:
         return self._model().claim_bias(np.asarray(embeddings), embedder)
@@ -386,7 +385,8 @@ class FramingProfiler:
         return self._model().word_bias(vectors)
 
     def words_digest(self) -> str:
-        """What the word scores depend on besides the text: the word model's numbers."""
+        """What the word scores depend on besides the text: the word model's numbers (a model
+        passed in, not the shipped file, gets its own cache keys)."""
         import hashlib
 
         m = self._model()
@@ -400,7 +400,7 @@ class FramingProfiler:
         (:meth:`TermModel.word_bias`); the model's priors where they are missing."""
         m = self._model()
         use = self.scorer(words)
-        cut = self.threshold if self.threshold is not None else use.threshold
+        cut = self._cut(use)
         cands = candidates(claims, texts, df, n_docs, bias, m.claim_prior, words, m.word_prior)
         probs = self.score(cands, use)
         found: dict[tuple[str, str], list] = {}
