@@ -25,6 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from functools import lru_cache
 from pathlib import Path
+from sys import intern
 
 import numpy as np
 
@@ -78,7 +79,8 @@ def claim_from_dict(d: dict) -> Claim:
     return Claim(**(d | {
         "numbers": tuple(Quantity(**q) for q in d["numbers"]),
         "dates": tuple(d["dates"]), "places": tuple(d["places"]), "entities": tuple(d["entities"]),
-        "lemmas": tuple(d["lemmas"]), "tokens": tuple(tuple(t) for t in d["tokens"]),
+        "lemmas": tuple(map(intern, d["lemmas"])),
+        "tokens": tuple((a, b, intern(lem), intern(pos), intern(dep), h) for a, b, lem, pos, dep, h in d["tokens"]),
     }))
 
 

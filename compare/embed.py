@@ -167,21 +167,23 @@ class OnnxEmbedder:
 
     def _runs(self, texts: Sequence[str]):
         """(index, unit-length embedding, token vectors, token offsets) for every text, in
-        batches of one token length."""
+        batches of one token length. Only the lengths of all texts are held: each batch is
+        tokenised again when it runs (the tokenizer's output for every text took 5 KB a text)."""
         session, tok = self._load()
-        encs = tok.encode_batch(list(texts))
         by_len: dict[int, list[int]] = {}
-        for i, e in enumerate(encs):
-            by_len.setdefault(len(e.ids), []).append(i)
+        for lo in range(0, len(texts), 4096):
+            for i, e in enumerate(tok.encode_batch(list(texts[lo:lo + 4096])), lo):
+                by_len.setdefault(len(e.ids), []).append(i)
         for n in sorted(by_len):
             idx = by_len[n]
             for lo in range(0, len(idx), self.batch_size):
                 part = idx[lo:lo + self.batch_size]
-                ids = np.array([encs[i].ids for i in part], dtype=np.int64)
+                encs = tok.encode_batch([texts[i] for i in part])
+                ids = np.array([e.ids for e in encs], dtype=np.int64)
                 out = session.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids)})[0]
                 for j, i in enumerate(part):
                     mean = out[j].mean(axis=0)
-                    yield i, mean / max(float(np.linalg.norm(mean)), 1e-12), out[j], encs[i].offsets
+                    yield i, mean / max(float(np.linalg.norm(mean)), 1e-12), out[j], encs[j].offsets
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), 384), dtype=np.float32)

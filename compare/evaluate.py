@@ -340,7 +340,8 @@ def _settings(clusterer):
                     yield {"linkage": link, "k": k, "threshold": th}, JudgedClusterer(
                         judge, th, k=k, linkage=link, lexical_weight=clusterer.lexical_weight,
                         stack=clusterer.stack, max_per_claim=clusterer.max_per_claim,
-                        min_similarity=clusterer.min_similarity)
+                        # every candidate judged: the cascade is fitted for the default threshold
+                        min_similarity=clusterer.min_similarity, cascade=False)
         return
     for link in SWEEP_LINKAGES:
         for w in SWEEP_LEXICAL_WEIGHTS:

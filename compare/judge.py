@@ -63,11 +63,21 @@ class PairTokenizer:
 
         self.tok = Tokenizer.from_file(str(path))
         self.tok.no_padding()
+        self._truncation: int | None = None
+
+    def truncate(self, max_length: int | None) -> None:
+        """Longest-first truncation to ``max_length`` tokens (None: none), set only when it
+        changes, so that threads sharing the tokenizer after it is set never write to it."""
+        if max_length != self._truncation:
+            if max_length is None:
+                self.tok.no_truncation()
+            else:
+                self.tok.enable_truncation(max_length, strategy="longest_first")
+            self._truncation = max_length
 
     def __call__(self, a: Sequence[str], b: Sequence[str], truncation: bool = True, max_length: int = 128,
                  padding: bool = False, return_tensors: str | None = None) -> dict:
-        if truncation:
-            self.tok.enable_truncation(max_length, strategy="longest_first")
+        self.truncate(max_length if truncation else None)
         encs = self.tok.encode_batch(list(zip(a, b, strict=True)))
         out = {"input_ids": [e.ids for e in encs], "attention_mask": [e.attention_mask for e in encs],
                "token_type_ids": [e.type_ids for e in encs]}
@@ -183,18 +193,21 @@ class CrossEncoderJudge:
 
     def _score_parallel(self, net, pairs: Sequence[tuple[str, str]], chunk: int = 32) -> PairScores:
         """One pair a run, ``workers`` runs at once on the one session (onnxruntime allows
-        concurrent runs); the pairs are tokenised first, in this thread."""
+        concurrent runs); each chunk of pairs is tokenised where it is run, so the token ids of
+        only a few chunks are held at a time (all of them took 6 KB a pair)."""
         from concurrent.futures import ThreadPoolExecutor
 
-        enc = self._tok([a for a, _ in pairs], [b for _, b in pairs], truncation=True, max_length=self.max_length)
         logits, nli = np.zeros(len(pairs)), np.zeros((len(pairs), 3))
+        self._tok.truncate(self.max_length)  # here, before the threads share the tokenizer
 
         def work(lo: int) -> None:
-            for i in range(lo, min(lo + chunk, len(pairs))):
-                feed = {k: np.array([enc[k][i]], dtype=np.int64)
-                        for k in ("input_ids", "attention_mask", "token_type_ids")}
+            part = pairs[lo:lo + chunk]
+            enc = self._tok([a for a, _ in part], [b for _, b in part], truncation=True, max_length=self.max_length)
+            for k in range(len(part)):
+                feed = {name: np.array([enc[name][k]], dtype=np.int64)
+                        for name in ("input_ids", "attention_mask", "token_type_ids")}
                 same, n = net.run(None, feed)
-                logits[i], nli[i] = same[0], n[0]
+                logits[lo + k], nli[lo + k] = same[0], n[0]
 
         with ThreadPoolExecutor(self.workers) as pool:
             futures = [pool.submit(work, lo) for lo in range(0, len(pairs), chunk)]

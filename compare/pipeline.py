@@ -200,7 +200,8 @@ class Pipeline:
         if judge is not None:
             timings["judge"] = self.clusterer.judge_seconds_
             timings["cluster"] -= timings["judge"]
-            log.info("judge: %d candidate pairs", len(judged))
+            log.info("judge: %d of %d candidate pairs judged", len(judged),
+                     getattr(self.clusterer, "candidates_", len(judged)))
 
         t = time.perf_counter()
         outlet_of = {a.id: a.outlet for a in articles}

@@ -210,7 +210,7 @@ def test_judged_clusterer_links_by_the_stack_when_given_one():
     labels = cl.fit_predict(np.array([[1.0, 0.0], [0.0, 1.0]]), ["x", "y"], texts=texts)
     assert labels[0] != labels[1]
     assert cl.links_[(0, 1)][0] == pytest.approx(1 / (1 + np.exp(5)))
-    assert cl.features_[(0, 1)][0] == pytest.approx(np.log(9))
+    assert cl.links_.features[0, 0] == pytest.approx(np.log(9))
 
 
 def test_candidates_per_claim_are_capped_over_all_articles():
@@ -251,14 +251,29 @@ def test_blockwise_candidates_are_the_dense_ones(seed):
     tokens = [tuple(rng.choice(words, size=4)) for _ in range(n)]
     dates = [(f"20{10 + i % 3}-01-01",) if i % 4 == 0 else () for i in range(n)]
     cl = JudgedClusterer(k=2, max_per_claim=5)
-    sims: dict = {}
-    got = cl._candidates(np.arange(n), emb, arts, tokens, DateGate(dates), sims, block=16)
+    pairs, sims = cl._candidates(np.arange(n), emb, arts, tokens, DateGate(dates), block=16)
+    got = [tuple(p) for p in pairs.tolist()]
     cos = 1.0 - cosine_distances(emb)
-    sim = 0.3 * cos + 0.7 * lexical_similarity(tokens)
+    lex = lexical_similarity(tokens)
+    sim = 0.3 * cos + 0.7 * lex
     a = np.array(arts)
     blocked = (a[:, None] == a[None, :]) | far_apart_dates(dates) | (sim < cl.min_similarity)
     assert got == candidate_pairs(sim, arts, blocked, 2, 5)
-    assert all(np.isclose(sims[p][0], cos[p]) for p in got)
+    assert np.allclose(sims[:, 0], [cos[p] for p in got]) and np.allclose(sims[:, 1], [lex[p] for p in got])
+
+
+def test_judged_links_look_up_pairs_as_a_mapping():
+    from compare.cluster import JudgedLinks
+
+    links = JudgedLinks(np.array([[3, 9], [0, 2], [0, 1]]), np.array([0.7, 0.2, 0.9]),
+                        np.arange(9.0).reshape(3, 3), np.arange(3.0)[:, None])
+    assert list(links) == [(0, 1), (0, 2), (3, 9)] and len(links) == 3
+    assert links[(3, 9)][0] == 0.7 and list(links[(3, 9)][1]) == [0.0, 1.0, 2.0]
+    assert links.features[:, 0].tolist() == [2.0, 1.0, 0.0]
+    assert (0, 1) in links and (1, 0) not in links and (9, 3) not in links and (0, 12) not in links
+    with pytest.raises(KeyError):
+        links[(1, 2)]
+    assert len(JudgedLinks(np.zeros((0, 2)), np.zeros(0), np.zeros((0, 3)))) == 0
 
 
 @pytest.mark.parametrize("linkage", ["average", "complete", "single"])

@@ -38,8 +38,8 @@ def gold_pairs(pipe: Pipeline, name: str) -> tuple[np.ndarray, np.ndarray]:
             if cid:
                 fact_of.setdefault(cid, set()).add(f.id)
     ids = [c.id for c in prep.claims]
-    pairs = sorted(pipe.clusterer.features_)
-    x = np.array([pipe.clusterer.features_[p] for p in pairs])
+    links = pipe.clusterer.links_
+    pairs, x = links.pairs().tolist(), links.features
     y = np.array([float(bool(fact_of.get(ids[i], set()) & fact_of.get(ids[j], set()))) for i, j in pairs])
     return x, y
 
