@@ -7,7 +7,9 @@ Three tables, each keyed by a SHA-256 of everything the value depends on:
 - ``vectors``: a claim's embedding and its words' framing scores (key: the embedder's
   description, the framing model file, the claim text and its word spans);
 - ``pairs``: the pair model's P(same) and NLI probabilities for two claim texts (key: the
-  judge's description and both texts).
+  judge's description and both texts);
+- ``pages``: web pages and feeds fetched for a run (key: the URL given), so a re-run does not
+  fetch them again.
 
 Values are exact (float arrays as their bytes, claims as JSON), so a run gives the same bytes
 with the cache as without it, as long as each value is computed alone, independent of what it
@@ -101,7 +103,9 @@ class Cache:
         self._db.executescript(
             "CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
             "CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, embedding BLOB NOT NULL, words BLOB);"
-            "CREATE TABLE IF NOT EXISTS pairs (key TEXT PRIMARY KEY, same REAL NOT NULL, nli BLOB NOT NULL);")
+            "CREATE TABLE IF NOT EXISTS pairs (key TEXT PRIMARY KEY, same REAL NOT NULL, nli BLOB NOT NULL);"
+            "CREATE TABLE IF NOT EXISTS pages (url TEXT PRIMARY KEY, final_url TEXT NOT NULL, "
+            "content_type TEXT NOT NULL, body TEXT NOT NULL);")
         self.hits = {"claims": 0, "vectors": 0, "pairs": 0}
         self.misses = {"claims": 0, "vectors": 0, "pairs": 0}
 
@@ -167,6 +171,17 @@ class Cache:
 
     def put_pairs(self, items: Iterable[tuple[str, float, np.ndarray]]) -> None:
         self._put("pairs", ((k, float(s), np.asarray(n, dtype=np.float64).tobytes()) for k, s, n in items))
+
+
+    # fetched pages (by the URL given; kept whatever the code version) ------------------------
+
+    def get_page(self, url: str) -> tuple[str, str, str] | None:
+        row = self._db.execute("SELECT final_url, content_type, body FROM pages WHERE url = ?", (url,)).fetchone()
+        return None if row is None else (row[0], row[1], row[2])
+
+    def put_page(self, url: str, final_url: str, content_type: str, body: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?)", (url, final_url, content_type, body))
+        self._db.commit()
 
 
 class CachedJudge:

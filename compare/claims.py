@@ -17,6 +17,7 @@ from importlib import resources
 from sys import intern
 
 from .errors import ModelError
+from .ingest import WORDY
 from .progress import track
 from .schema import ENTITY_LABELS, NAME_LABELS, PLACE_LABELS, Article, Claim, Quantity
 
@@ -98,7 +99,9 @@ def sentence_spans(doc) -> list[tuple[int, int]]:
         if merged:
             prev = text[merged[-1][0]:merged[-1][1]]
             cur = text[s[0]:s[1]]
-            if _quote_open(prev) or cur[:1].islower() or len(prev.split()) < 3:
+            # a piece with no letter or digit ("...", a lone quote) is no sentence of its own
+            if (_quote_open(prev) or cur[:1].islower() or len(prev.split()) < 3
+                    or not WORDY.search(cur)):
                 merged[-1][1] = s[1]
                 continue
         merged.append(s)
@@ -352,6 +355,17 @@ class ClaimExtractor:
         return self.__dict__ | {"nlp": None}
 
     def extract(self, articles: Sequence[Article]) -> list[Claim]:
+        """Claims of every article: English ones with the full parse, the others (see
+        :func:`other_language_claims`) by sentence, words, numbers and dates alone."""
+        other = [a for a in articles if a.language != "en"]
+        english = [a for a in articles if a.language == "en"]
+        claims = self._english(english) if english else []
+        for art in other:
+            claims.extend(other_language_claims(art))
+        order = {a.id: k for k, a in enumerate(articles)}
+        return sorted(claims, key=lambda c: order[c.article])  # stable: each article's own order kept
+
+    def _english(self, articles: Sequence[Article]) -> list[Claim]:
         nlp = self.nlp if self.nlp is not None else load_spacy(self.model)
         lex = load_lexicon()
         jobs = []
@@ -415,6 +429,153 @@ class ClaimExtractor:
                     )
                 )
         return [_canonical_speaker(c, state[c.article]["people"]) for c in claims]
+
+
+# languages whose numbers write the decimal with a comma and group thousands with a point or space
+COMMA_DECIMAL = frozenset("ru uk be bg sr hr bs sl mk pl cs sk hu ro es pt it fr de nl da sv nb nn no fi et lv lt "
+                          "el tr az hy ka kk uz id vi".split())
+NUMBER = re.compile(r"(?<![\w.,])\d{1,3}(?:[ \u00a0\u202f.,]\d{3})+(?:[.,]\d+)?(?![\w])"  # 1 200, 85.000
+                    r"|(?<![\w.,])\d+(?:[.,]\d+)?(?!\w)")
+
+
+def _number_in(text: str, lang: str) -> float | None:
+    """A number as written in ``lang`` ("85.000" and "85 000" are 85000 in Spanish and Russian;
+    "2,1" is 2.1)."""
+    t = re.sub(r"[ \u00a0\u202f]", "", text)
+    dec, group = (",", ".") if lang in COMMA_DECIMAL else (".", ",")
+    if re.fullmatch(rf"\d{{1,3}}(\{group}\d{{3}})+(\{dec}\d+)?", t) or dec not in t:
+        t = t.replace(group, "")
+    try:
+        return float(t.replace(dec, "."))
+    except ValueError:
+        return None
+
+
+@lru_cache(maxsize=16)
+def _blank(lang: str):
+    """spaCy's tokenizer and stop words for ``lang`` (its multilingual class where it has none),
+    and its rule-based sentencizer."""
+    import spacy
+
+    try:
+        return spacy.blank(lang)
+    except Exception:  # no language class for this code
+        return spacy.blank("xx")
+
+
+# a sentence ends at . ! ? (and the Armenian, Arabic, Devanagari, CJK stops), closing quotes
+# and brackets after it, then space
+SENTENCE_END = re.compile(r"(?<=[.!?։؟۔।。！？])[\"'»”’)\]]*\s+")
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Sentences of a paragraph in any language, by their stops; a piece that starts in
+    lower case (after an abbreviation: "г. Москвы") or holds no letter joins the one before."""
+    out: list[list[int]] = []
+    start = 0
+    for m in SENTENCE_END.finditer(text):
+        out.append([start, m.start() + len(m.group(0).rstrip())])
+        start = m.end()
+    if text[start:].strip():
+        out.append([start, len(text.rstrip())])
+    merged: list[list[int]] = []
+    for a, b in out:
+        piece = text[a:b]
+        if merged and (piece[:1].islower() or not WORDY.search(piece)
+                       or not WORDY.search(text[merged[-1][0]:merged[-1][1]])):
+            merged[-1][1] = b
+        else:
+            merged.append([a, b])
+    return [(a, b) for a, b in merged if text[a:b].strip()]
+
+
+def other_language_claims(art: Article) -> list[Claim]:
+    """Claims of an article in a language other than English: a sentence (or a heading) a
+    claim, split by spaCy's rule-based sentencizer with the language's own tokenizer; words
+    (stop words of the language left out), numbers as the language writes them and dates by
+    dateparser in that language. Speakers, agency and negation are read for English only."""
+    nlp = _blank(art.language)
+    base = datetime.fromisoformat(art.date) if art.date else None
+    claims: list[Claim] = []
+    spans = sorted([(s, True) for s in art.headings] + [(s, False) for s in art.body], key=lambda x: x[0].start)
+    for span, heading in spans:
+        block = art.text[span.start:span.end]
+        pieces = [(0, len(block))] if heading else split_sentences(block)
+        for a, b in pieces:
+            text = art.text[span.start + a:span.start + b]
+            if not text.strip():
+                continue
+            toks = [t for t in nlp(text) if not t.is_space]
+            dates, phrases = other_language_dates(text, art.language, base)
+            numbers = []
+            for m in NUMBER.finditer(text):
+                v = _number_in(m.group(0), art.language)
+                near = {w.lower() for w in re.findall(r"[^\W\d_]+", text[max(0, m.start() - 12):m.end() + 12])}
+                in_date = (any(p.find(m.group(0)) >= 0 for p in phrases)
+                           or any(w.startswith(mo) for w in near for mo in _month_words(art.language)))
+                if v is not None and not in_date and not (1900 <= v <= 2100 and re.fullmatch(r"\d{4}", m.group(0))):
+                    numbers.append(Quantity(m.group(0), v, ""))
+            claims.append(Claim(
+                id=f"{art.id}-{len(claims) + 1:02d}",
+                article=art.id,
+                outlet=art.outlet,
+                text=text,
+                start=span.start + a,
+                end=span.start + b,
+                heading=heading,
+                numbers=tuple(numbers),
+                dates=dates,
+                lemmas=tuple(intern(t.lower_) for t in toks if t.is_alpha and not t.is_stop and len(t) > 1),
+                tokens=tuple((span.start + a + t.idx, span.start + a + t.idx + len(t.text), intern(t.lower_), "X",
+                              "", -1) for t in toks),
+            ))
+    return claims
+
+
+@lru_cache(maxsize=64)
+def _month_words(lang: str) -> frozenset[str]:
+    """Month names and their abbreviations in ``lang``, as dateparser's locale data has them."""
+    try:
+        from dateparser.languages.loader import default_loader
+
+        info = default_loader.get_locale(lang).info
+    except Exception:  # no dateparser data for this language
+        return frozenset()
+    names = ("january february march april may june july august september october november "
+             "december").split()
+    return frozenset(w.lower().strip(".") for n in names for w in info.get(n, []) if len(w.strip(".")) >= 3)
+
+
+def other_language_dates(text: str, lang: str, base: datetime | None) -> tuple[tuple[str, ...], list[str]]:
+    """Dates with a day and a month name written in ``lang`` ("28 февраля", "el 28 de
+    febrero"), found by dateparser's search, and the phrases they were read from; the year from
+    ``base`` (the article's date) when the text gives none."""
+    months = _month_words(lang)
+    if not re.search(r"\d", text) or not months:
+        return (), []
+    words = {w.lower() for w in re.findall(r"[^\W\d_]+", text)}
+    if not any(w.startswith(m) for w in words for m in months):
+        return (), []
+    from dateparser.search import search_dates
+
+    settings = {"PREFER_DATES_FROM": "past", "RETURN_AS_TIMEZONE_AWARE": False,
+                "REQUIRE_PARTS": ["day", "month"]}
+    if base is not None:
+        settings["RELATIVE_BASE"] = base
+    try:
+        found = search_dates(text, languages=[lang], settings=settings) or []
+    except Exception:  # dateparser trips on the text
+        return (), []
+    out, phrases = [], []
+    for phrase, when in found:
+        said = {w.lower() for w in re.findall(r"[^\W\d_]+", phrase)}
+        if not re.search(r"\d", phrase) or not any(w.startswith(m) for w in said for m in months):
+            continue  # a number or a weekday alone is no date here
+        d = when.strftime("%Y-%m-%d") if (base is not None or DATE_YEAR.search(phrase)) else when.strftime("--%m-%d")
+        phrases.append(phrase)
+        if d not in out:
+            out.append(d)
+    return tuple(out), phrases
 
 
 def parse_tokens(sent, offset: int) -> tuple[tuple[int, int, str, str, str, int], ...]:

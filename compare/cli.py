@@ -153,11 +153,19 @@ def cli():
 @click.option("--manifest", type=click.Path(dir_okay=False),
               help="TOML or CSV naming each file's outlet, date and url.")
 @click.option("--outlets", "outlets_file", type=click.Path(dir_okay=False),
-              help="extra outlet signatures (TOML, same form as compare/data/outlets.toml).")
+              help="extra outlets (TOML as compare/data/outlets.toml, or CSV as compare/data/outlets.csv).")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]),
+              help="feeds: only entries published on or after this day (YYYY-MM-DD).")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]),
+              help="feeds: only entries published on or before this day (YYYY-MM-DD).")
 @with_model_options
-def run(paths, out_dir, views, manifest, outlets_file, model, embedder, judge, judge_model, threshold, linkage,
-        lexical_weight, cache_path, no_cache, dask_address, workers, verbose, quiet):
-    """Compare the articles in PATHS (files or folders) and write reports to --out."""
+def run(paths, out_dir, views, manifest, outlets_file, since, until, model, embedder, judge, judge_model, threshold,
+        linkage, lexical_weight, cache_path, no_cache, dask_address, workers, verbose, quiet):
+    """Compare the articles in PATHS and write reports to --out.
+
+    PATHS are files, folders (read at every level), http(s) addresses of pages or RSS/Atom
+    feeds, or saved feed files (.xml, .rss, .atom). Only the addresses given, and a feed's
+    entries, are fetched."""
     _setup_logging(verbose, quiet)
     from .report import write_reports
 
@@ -165,7 +173,8 @@ def run(paths, out_dir, views, manifest, outlets_file, model, embedder, judge, j
         pipe = _pipeline(model, embedder, threshold, linkage, lexical_weight, judge, judge_model,
                          cache_path, no_cache)
         with _cluster(pipe, dask_address, workers):
-            report = pipe.run(paths, manifest=manifest, outlets_file=outlets_file)
+            report = pipe.run(paths, manifest=manifest, outlets_file=outlets_file,
+                              since=since.date() if since else None, until=until.date() if until else None)
         for w in report.warnings:
             click.echo(f"Warning: {w}", err=True)
         written = write_reports(report, out_dir, views)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -468,26 +468,30 @@ def judged_contradiction_signal(pairs: Sequence[tuple[Claim, Claim, float]]) -> 
 def assess(
     claims: Sequence[Claim], story_outlets: Sequence[str], context: StoryContext | None = None,
     contradictions: Sequence[tuple[Claim, Claim, float]] = (),
+    english: Callable[[Claim], bool] | None = None,
 ) -> tuple[str, tuple[Signal, ...], float]:
     """Verdict, signals and divergence score for one cluster.
 
     ``context`` (see :func:`compare.context.story_context`) adds what the whole story tells:
     declared aliases for naming, each outlet's distinctive words for wording.
     ``contradictions`` are claim pairs the pair judge read as contradicting, with the
-    probability; the denial detector is the other source of that signal.
+    probability; the denial detector is the other source of that signal. ``english`` says
+    which claims the word-reading checks (denials, wording, naming, agency, attribution) may
+    read; numbers, dates and omissions read every claim.
     """
     groups = by_outlet(claims)
     if len(groups) < 2:
         return "single-source", (), 0.0
+    words = groups if english is None else by_outlet([c for c in claims if english(c)])
     signals = [
         s for s in (
-            contradiction_signal(groups) or judged_contradiction_signal(contradictions),
+            contradiction_signal(words) or judged_contradiction_signal(contradictions),
             number_signal(groups),
             date_signal(groups),
-            wording_signal(groups, context),
-            naming_signal(groups, context),
-            agency_signal(groups),
-            attribution_signal(groups),
+            wording_signal(words, context),
+            naming_signal(words, context),
+            agency_signal(words),
+            attribution_signal(words),
             omission_signal(list(groups), story_outlets),
         ) if s is not None
     ]

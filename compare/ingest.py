@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import tomllib
 from collections.abc import Iterable, Sequence
@@ -19,7 +20,7 @@ from pathlib import Path
 from .errors import InputError
 from .schema import Article, Excluded, Span
 
-ARTICLE_SUFFIXES = (".txt", ".text", ".md", ".html", ".htm", ".jsonl")
+ARTICLE_SUFFIXES = (".txt", ".text", ".md", ".html", ".htm", ".xhtml", ".jsonl", ".json")
 MANIFEST_NAMES = ("manifest.toml", "manifest.csv")
 TERMINAL = tuple('.!?"”’\')…:;')
 MONTHS = (
@@ -42,6 +43,7 @@ DATELINE = re.compile(
 URL = re.compile(r"https?://[^\s<>\"')]+")
 URL_DATE = re.compile(r"/(20\d\d|19\d\d)/(\d{1,2})/(\d{1,2})(/|$|-)")
 HEADING_MAX_WORDS = 12
+WORDY = re.compile(r"[^\W_]")  # a letter or digit, in any script
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,59 @@ class Outlet:
     domains: tuple[str, ...] = ()
     datelines: tuple[str, ...] = ()
     marks: tuple[re.Pattern, ...] = ()
+    aliases: tuple[str, ...] = ()
+    country: str | None = None
+    language: str | None = None
+
+
+def _name_key(name: str) -> str:
+    """An outlet name as a first line or a tag may write it: case, "The" and punctuation aside."""
+    return re.sub(r"\W+", "", re.sub(r"^\s*the\s+", "", name.lower()))
+
+
+class OutletRegistry(list):
+    """Outlets in order of precedence (the first to claim a domain, tag or name wins), with
+    look-ups by a URL's host, a dateline tag and a name standing alone."""
+
+    def __init__(self, outlets: Iterable[Outlet] = ()):
+        super().__init__(outlets)
+        self._host: dict[str, Outlet] = {}
+        self._tag: dict[str, Outlet] = {}
+        self._name: dict[str, Outlet] = {}
+        for o in self:
+            for d in o.domains:
+                self._host.setdefault(d.lower(), o)
+            for t in o.datelines:
+                self._tag.setdefault(t.strip(" ./()").lower(), o)
+            for n in (o.name, *o.aliases):
+                if _name_key(n):
+                    self._name.setdefault(_name_key(n), o)
+
+    def by_url(self, url: str) -> Outlet | None:
+        host = re.sub(r"^[a-z][a-z0-9+.-]*://", "", url.strip().lower()).split("/")[0].split(":")[0]
+        parts = host.split(".")
+        for k in range(len(parts) - 1):  # news.bbc.co.uk, bbc.co.uk, co.uk
+            o = self._host.get(".".join(parts[k:]))
+            if o is not None:
+                return o
+        return None
+
+    def by_tag(self, tag: str) -> Outlet | None:
+        return self._tag.get(tag.strip(" ./()").lower())
+
+    def by_name(self, text: str) -> Outlet | None:
+        """The outlet a name standing alone names ("The New York Times", "NYT"); a key of
+        under three characters only when written exactly as listed."""
+        if len(text.split()) > 8:
+            return None
+        o = self._name.get(_name_key(text))
+        if o is not None and len(_name_key(text)) < 3 and text.strip() not in (o.name, *o.aliases):
+            return None
+        return o
+
+
+def registry(outlets: Sequence[Outlet]) -> OutletRegistry:
+    return outlets if isinstance(outlets, OutletRegistry) else OutletRegistry(outlets)
 
 
 @dataclass
@@ -91,61 +146,118 @@ def load_rules(path: str | Path | None = None) -> list[Rule]:
     return rules
 
 
-def load_outlets(extra: str | Path | None = None) -> list[Outlet]:
-    """Outlet signatures: the packaged file, then a user file whose entries come first."""
+def _registry_rows(text: str) -> list[dict]:
+    """Rows of a registry CSV (name, domains, country, language, aliases, datelines) as tables."""
+    rows = []
+    for row in csv.DictReader(text.splitlines()):
+        if not (row.get("name") or "").strip():
+            continue
+        rows.append({
+            "name": row["name"].strip(),
+            "domains": (row.get("domains") or "").split(),
+            "aliases": [a.strip() for a in (row.get("aliases") or "").split("|") if a.strip()],
+            "datelines": [d.strip() for d in (row.get("datelines") or "").split("|") if d.strip()],
+            "country": (row.get("country") or "").strip() or None,
+            "language": (row.get("language") or "").strip() or None,
+        })
+    return rows
+
+
+def load_outlets(extra: str | Path | None = None) -> OutletRegistry:
+    """The outlet registry: a user file (``--outlets``, TOML as outlets.toml or CSV as
+    outlets.csv) first, then the packaged signatures (outlets.toml: chrome marks), then the
+    packaged registry (outlets.csv); entries of one name are merged."""
     tables = tomllib.loads(_data_text("outlets.toml")).get("outlet", [])
+    tables += _registry_rows(_data_text("outlets.csv"))
     if extra:
         try:
-            user = tomllib.loads(Path(extra).read_text(encoding="utf-8")).get("outlet", [])
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise InputError(f"{extra}: cannot read outlet signatures ({exc}); fix the TOML") from exc
+            raw = Path(extra).read_text(encoding="utf-8")
+            user = (_registry_rows(raw) if Path(extra).suffix.lower() == ".csv"
+                    else tomllib.loads(raw).get("outlet", []))
+        except (OSError, UnicodeDecodeError, csv.Error, tomllib.TOMLDecodeError) as exc:
+            raise InputError(f"{extra}: cannot read outlet signatures ({exc}); fix the TOML or CSV") from exc
         tables = user + tables
-    return [
+    merged: dict[str, dict] = {}
+    for t in tables:
+        if not isinstance(t, dict) or not t.get("name"):
+            raise InputError(f"{extra or 'outlets'}: an outlet without a name; give each one name = \"...\"")
+        m = merged.setdefault(_name_key(t["name"]) or t["name"], {"name": t["name"]})
+        for key in ("domains", "datelines", "marks", "aliases"):
+            m[key] = list(dict.fromkeys(m.get(key, []) + list(t.get(key, []))))
+        for key in ("country", "language"):
+            m[key] = m.get(key) or t.get(key)
+    return OutletRegistry(
         Outlet(
             t["name"],
-            tuple(d.lower() for d in t.get("domains", [])),
-            tuple(t.get("datelines", [])),
-            tuple(re.compile(m, re.IGNORECASE) for m in t.get("marks", [])),
+            tuple(d.lower() for d in t["domains"]),
+            tuple(t["datelines"]),
+            tuple(re.compile(m, re.IGNORECASE) for m in t["marks"]),
+            tuple(t["aliases"]),
+            t["country"],
+            t["language"],
         )
-        for t in tables
-    ]
+        for t in merged.values()
+    )
 
 
 # --- files and manifests -------------------------------------------------------------
 
 
+def _is_report_folder(names: Sequence[str]) -> bool:
+    """Whether a folder holds a report this tool wrote (report.json beside report.md or .html)."""
+    return "report.json" in names and ("report.md" in names or "report.html" in names)
+
+
+def _walk(folder: Path) -> list[Path]:
+    """Article files under ``folder``, every level, in path order; hidden entries, the
+    ``<page>_files`` folders browsers save beside a page and report folders are passed over."""
+    out = []
+    for root, dirs, names in os.walk(folder):
+        here = Path(root)
+        if _is_report_folder(names):  # a report of an earlier run written inside the corpus
+            dirs[:] = []
+            continue
+        pages = {Path(n).stem for n in names if n.lower().endswith((".html", ".htm"))}
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".")
+                         and not (d.endswith("_files") and d[:-len("_files")] in pages))
+        out.extend(here / n for n in sorted(names)
+                   if not n.startswith(".") and Path(n).suffix.lower() in ARTICLE_SUFFIXES)
+    return sorted(out, key=lambda f: f.relative_to(folder).parts)
+
+
 def discover(paths: Sequence[str | Path]) -> tuple[list[Path], dict[Path, dict]]:
-    """Expand files and folders into article files, and collect manifest entries."""
+    """Expand files and folders (at every level) into article files, and collect manifest
+    entries: a manifest in any folder describes the files of that folder."""
     files: list[Path] = []
     manifest: dict[Path, dict] = {}
     read: set[Path] = set()
     if not paths:
         raise InputError("no input given; pass article files or a folder of them")
+
+    def manifests_of(folder: Path) -> None:
+        if folder in read:
+            return
+        read.add(folder)
+        for name in MANIFEST_NAMES:
+            if (folder / name).is_file():
+                manifest.update(load_manifest(folder / name))
+
     for p in map(Path, paths):
         if not p.exists():
             raise InputError(f"{p}: no such file or folder; check the path")
         if p.is_dir():
-            found = sorted(
-                f for f in p.iterdir()
-                if f.is_file() and f.suffix.lower() in ARTICLE_SUFFIXES and not f.name.startswith(".")
-            )
-            for name in MANIFEST_NAMES:
-                if (p / name).is_file():
-                    manifest.update(load_manifest(p / name))
+            found = _walk(p)
             if not found:
                 raise InputError(
-                    f"{p}: no article files ({', '.join(ARTICLE_SUFFIXES)}) found; "
-                    "add articles or pass the files themselves"
+                    f"{p}: no article files ({', '.join(ARTICLE_SUFFIXES)}) found in it or its "
+                    "subfolders; add articles or pass the files themselves"
                 )
+            for folder in dict.fromkeys(f.parent.resolve() for f in found):
+                manifests_of(folder)
             files.extend(found)
         else:
             files.append(p)
-            # a manifest beside a file passed alone describes it too
-            folder = p.parent.resolve()
-            for name in MANIFEST_NAMES:
-                if (folder / name).is_file() and folder not in read:
-                    manifest.update(load_manifest(folder / name))
-            read.add(folder)
+            manifests_of(p.parent.resolve())  # a manifest beside a file passed alone describes it too
     seen: set[Path] = set()
     unique = []
     for f in files:
@@ -198,29 +310,95 @@ def _read_text(path: Path) -> str:
             ) from exc
 
 
+@dataclass(frozen=True)
+class PageText:
+    """What trafilatura reads as a page's main text and its reader comments: the lines of the
+    page's visible text outside both are page chrome (menus, teasers, footers)."""
+
+    main: str
+    comments: str = ""
+    title: str = ""
+
+    @staticmethod
+    def key(line: str) -> str:
+        return re.sub(r"\W+", " ", line.lower()).strip()
+
+    def _has(self, whole: str, line: str) -> bool:
+        key = self.key(line)
+        if not key:
+            return False
+        # a short line must be a whole line there ("Share" inside a sentence is no match)
+        if len(key.split()) < 4:
+            return f"\n{key}\n" in whole
+        return key in whole
+
+    def reason(self, line: str) -> str | None:
+        """Why a visible line is not the outlet's text, or None when it is main text."""
+        main = self._norm("main", self.main + "\n" + self.title)
+        if self._has(main, line):
+            return None
+        if self.comments and self._has(self._norm("comments", self.comments), line):
+            return "reader comment"
+        return "page chrome (outside the main text)"
+
+    def _norm(self, name: str, text: str) -> str:
+        cache = self.__dict__.setdefault("_cache", {})
+        if name not in cache:
+            cache[name] = "\n" + "\n".join(self.key(ln) for ln in text.splitlines()) + "\n"
+        return cache[name]
+
+
+def main_text(html: str) -> tuple[PageText | None, dict]:
+    """trafilatura's reading of a page: its main text and comments, and its metadata (title,
+    date, site name, author, URL). None when it finds no main text."""
+    import trafilatura
+
+    try:
+        doc = trafilatura.bare_extraction(
+            html, with_metadata=True, include_comments=True, include_tables=True,
+            date_extraction_params={"extensive_search": False, "original_date": True})
+    except Exception:  # a page trafilatura cannot read keeps every visible line, as before
+        return None, {}
+    if doc is None:
+        return None, {}
+    d = doc if isinstance(doc, dict) else doc.as_dict()
+    meta = {k: str(d[f]).strip() for k, f in (("title", "title"), ("date", "date"), ("outlet", "sitename"),
+                                              ("author", "author"), ("url", "url")) if d.get(f)}
+    if not (d.get("text") or "").strip():
+        return None, meta
+    return PageText(d["text"], d.get("comments") or "", d.get("title") or ""), meta
+
+
 def html_to_text(html: str) -> tuple[str, dict]:
-    """Visible text of an HTML page, one block element a line, plus page metadata."""
+    """Visible text of an HTML page, one block element a line, plus page metadata; under
+    ``"page"`` trafilatura's :class:`PageText`, which says which lines are the article."""
     import lxml.html
 
     try:
         doc = lxml.html.document_fromstring(html)
     except Exception as exc:  # lxml raises several types for broken markup
         raise InputError(f"cannot parse HTML ({exc}); save the page as .txt instead") from exc
+    page, found_meta = main_text(html)
     meta = {}
     for key, xpath in {
         "outlet": "//meta[@property='og:site_name']/@content",
         "url": "//link[@rel='canonical']/@href|//meta[@property='og:url']/@content",
         "date": "//meta[@property='article:published_time']/@content",
-        "title": "//meta[@property='og:title']/@content|//title/text()",
+        "title": "//meta[@property='og:title']/@content",
+        "page title": "//title/text()",
     }.items():
         found = doc.xpath(xpath)
         if found and str(found[0]).strip():
             meta[key] = str(found[0]).strip()
+    # the page's own tags first, trafilatura's reading after, the <title> (often "… | Site") last
+    meta = {**found_meta, **meta}
+    if "page title" in meta:
+        meta.setdefault("title", meta.pop("page title"))
     for bad in doc.xpath("//script|//style|//noscript|//template|//head"):
         bad.drop_tree()
     blocks = {"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "br", "tr", "section",
               "article", "header", "footer", "aside", "nav", "figcaption", "blockquote", "ul",
-              "ol", "figure", "time", "title"}
+              "ol", "figure", "time", "title", "td", "th", "dd", "dt", "main", "table"}
     for el in doc.iter():
         if isinstance(el.tag, str) and el.tag.lower() in blocks:
             el.tail = "\n" + (el.tail or "")
@@ -238,67 +416,171 @@ def html_to_text(html: str) -> tuple[str, dict]:
             blank = True
     if meta.get("date"):
         meta["date"] = meta["date"][:10]
+    if page is not None:
+        meta["page"] = page
     return "\n".join(out).strip() + "\n", meta
 
 
 def read_articles(
     paths: Sequence[str | Path],
     manifest: str | Path | None = None,
-    outlets: list[Outlet] | None = None,
+    outlets: Sequence[Outlet] | None = None,
     rules: list[Rule] | None = None,
+    fetcher=None,
+    since: date | None = None,
+    until: date | None = None,
 ) -> tuple[list[Article], list[str]]:
-    """Read every article under ``paths``; return them with warnings for the user."""
-    files, entries = discover(paths)
+    """Read every article under ``paths`` (files, folders at every level, http(s) URLs of
+    pages or RSS/Atom feeds, local feed files); return them with warnings for the user. A
+    page that cannot be fetched is a warning, and the run goes on. ``fetcher`` (a
+    :class:`compare.fetch.Fetcher`) fetches; ``since``/``until`` bound a feed's entries."""
+    from .fetch import FEED_SUFFIXES, is_url
+
+    urls = [str(p) for p in paths if is_url(str(p))]
+    feeds = [Path(p) for p in paths if not is_url(str(p)) and Path(p).suffix.lower() in FEED_SUFFIXES
+             and Path(p).is_file()]
+    local = [p for p in paths if not is_url(str(p)) and Path(p) not in feeds]
+    files, entries = discover(local) if local or not (urls or feeds) else ([], {})
     if manifest:
         entries.update(load_manifest(manifest))
-    outlets = outlets if outlets is not None else load_outlets()
+    outlets = registry(outlets if outlets is not None else load_outlets())
     rules = rules if rules is not None else load_rules()
     articles: list[Article] = []
     warnings: list[str] = []
     ids: set[str] = set()
+
+    def add(records: list[tuple[str, str, dict]], override: dict, from_page: bool) -> None:
+        for source, stem, fields in records:
+            body = fields.pop("text")
+            page = fields.pop("page", None)
+            if not body.strip():
+                warnings.append(f"{source}: empty, skipped")
+                continue
+            aid = _unique_id(re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-") or "article", ids)
+            known = {k: v for k, v in fields.items() if v}
+            if known.get("outlet") and from_page:
+                known["outlet_by"] = "page metadata"
+            known |= {k: v for k, v in override.items() if v}
+            if override.get("outlet"):
+                known["outlet_by"] = "manifest"
+            art, warn = parse_article(body, source, aid, known, outlets, rules, page)
+            if not known.get("language"):
+                from dataclasses import replace
+
+                from .language import detect_language
+
+                own = "\n".join(art.text[s.start:s.end] for s in (*art.headings, *art.body))
+                art = replace(art, language=detect_language(own))
+            articles.append(art)
+            warnings.extend(warn)
+
     for path in files:
         if path.suffix.lower() not in ARTICLE_SUFFIXES:
             raise InputError(
                 f"{path}: unsupported file type '{path.suffix}'; pass {', '.join(ARTICLE_SUFFIXES)}"
             )
         text = _read_text(path)
-        records: list[tuple[str, str, dict]] = []
-        if path.suffix.lower() == ".jsonl":
-            for n, line in enumerate(text.splitlines(), 1):
-                if not line.strip():
-                    continue
-                try:
-                    rec = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise InputError(f"{path}:{n}: not JSON ({exc.msg}); one article object a line") from exc
-                if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
-                    raise InputError(f"{path}:{n}: needs a \"text\" field holding the article")
-                body = rec["text"]
-                meta = {k: rec.get(k) for k in ("outlet", "title", "date", "url")}
-                if rec.get("html"):
-                    body, page = html_to_text(rec["html"])
-                    meta = {**page, **{k: v for k, v in meta.items() if v}}
-                records.append((f"{path}:{n}", f"{path.stem}-{n}", meta | {"text": body}))
-        elif path.suffix.lower() in (".html", ".htm"):
-            body, meta = html_to_text(text)
-            records.append((str(path), path.stem, meta | {"text": body}))
-        else:
-            records.append((str(path), path.stem, {"text": text}))
-        override = entries.get(path.resolve(), {})
-        for source, stem, fields in records:
-            body = fields.pop("text")
-            if not body.strip():
-                warnings.append(f"{source}: empty, skipped")
+        add(_file_records(path, text), entries.get(path.resolve(), {}),
+            path.suffix.lower() in (".html", ".htm", ".xhtml"))
+    if urls or feeds:
+        from .fetch import Fetcher, feed_links
+
+        fetcher = fetcher if fetcher is not None else Fetcher()
+        wanted: list[tuple[str, dict]] = [(u, {}) for u in urls]
+        for f in feeds:
+            wanted.extend(feed_links(_read_text(f), str(f), since, until))
+        pages = fetcher.get_many([u for u, _ in wanted])
+        for (url, hints), page in zip(wanted, pages, strict=True):
+            if isinstance(page, Exception):
+                warnings.append(str(page))
                 continue
-            aid = _unique_id(re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-") or "article", ids)
-            known = {k: v for k, v in fields.items() if v} | {k: v for k, v in override.items() if v}
-            art, warn = parse_article(body, source, aid, known, outlets, rules)
-            articles.append(art)
-            warnings.extend(warn)
+            if page.is_feed:  # a feed's entries, each page fetched in turn
+                entries_ = feed_links(page.text, url, since, until)
+                got = fetcher.get_many([u for u, _ in entries_])
+                for (u, h), p in zip(entries_, got, strict=True):
+                    if isinstance(p, Exception):
+                        warnings.append(str(p))
+                    elif p.is_feed:
+                        warnings.append(f"{u}: a feed inside a feed, not read; pass it on its own")
+                    else:
+                        add([_page_record(p, h)], {}, True)
+                continue
+            add([_page_record(page, hints)], {}, True)
     if not articles:
-        raise InputError("no article text found in the input; check that the files are not empty")
+        raise InputError("no article text found in the input; check that the files are not empty "
+                         "and the addresses answer")
     articles, year_warnings = complete_years(articles)
     return articles, warnings + year_warnings
+
+
+def _file_records(path: Path, text: str) -> list[tuple[str, str, dict]]:
+    """(source, id stem, fields with "text") for each article a file holds."""
+    records: list[tuple[str, str, dict]] = []
+    suffix = path.suffix.lower()
+    if suffix == ".jsonl":
+        for n, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"{path}:{n}: not JSON ({exc.msg}); one article object a line") from exc
+            records.append(_json_record(rec, f"{path}:{n}", f"{path.stem}-{n}"))
+    elif suffix == ".json":
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path}: not JSON ({exc.msg}); give one article object, or a list of them") from exc
+        items = doc.get("articles", doc) if isinstance(doc, dict) else doc
+        if isinstance(items, dict):
+            records.append(_json_record(items, str(path), path.stem))
+        elif isinstance(items, list):
+            records.extend(_json_record(r, f"{path}:{n}", f"{path.stem}-{n}") for n, r in enumerate(items, 1))
+        else:
+            raise InputError(f"{path}: give one article object, or a list of them")
+    elif suffix in (".html", ".htm", ".xhtml"):
+        body, meta = html_to_text(text)
+        records.append((str(path), path.stem, meta | {"text": body}))
+    else:
+        records.append((str(path), path.stem, {"text": text}))
+    return records
+
+
+def _page_record(page, hints: dict) -> tuple[str, str, dict]:
+    """A fetched page as a record: the id from the address's last part ("…/tass-talks.html"
+    gives tass-talks), the URL the fetch ended at, a feed entry's title and date as hints."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(page.final_url)
+    last = [s for s in parts.path.split("/") if s]
+    stem = Path(last[-1]).stem if last else parts.netloc
+    if page.content_type == "text/plain":
+        meta: dict = {"text": page.text}
+    else:
+        try:
+            body, meta = html_to_text(page.text)
+        except InputError as exc:
+            raise InputError(f"{page.url}: {exc}") from None
+        meta["text"] = body
+    meta.setdefault("url", page.final_url)  # the page's own canonical address first
+    for k in ("title", "date"):
+        if hints.get(k) and not meta.get(k):
+            meta[k] = hints[k]
+    return page.url, stem, meta
+
+
+def _json_record(rec, source: str, stem: str) -> tuple[str, str, dict]:
+    """One article object of a .json or .jsonl file: "text" (or "html"), and optionally
+    "outlet", "title", "date", "url", "author", "language"."""
+    if not isinstance(rec, dict) or not (isinstance(rec.get("text"), str) or isinstance(rec.get("html"), str)):
+        raise InputError(f"{source}: needs a \"text\" (or \"html\") field holding the article")
+    body = rec.get("text") or ""
+    meta = {k: rec.get(k) for k in ("outlet", "title", "date", "url", "author", "language")}
+    meta = {k: v for k, v in meta.items() if isinstance(v, str) and v.strip()}
+    if isinstance(rec.get("html"), str) and rec["html"].strip():
+        body, page = html_to_text(rec["html"])
+        meta = {**page, **meta}
+    return source, stem, meta | {"text": body}
 
 
 def _unique_id(base: str, taken: set[str]) -> str:
@@ -398,20 +680,14 @@ def _match_rule(line: str, rules: list[Rule]) -> Rule | None:
     return None
 
 
-def _outlet_from_url(url: str, outlets: list[Outlet]) -> str | None:
-    host = re.sub(r"^https?://(www\.)?", "", url.lower()).split("/")[0]
-    for o in outlets:
-        if any(host == d or host.endswith("." + d) for d in o.domains):
-            return o.name
-    return None
+def _outlet_from_url(url: str, outlets: Sequence[Outlet]) -> str | None:
+    o = registry(outlets).by_url(url)
+    return o.name if o else None
 
 
-def _outlet_from_tag(tag: str, outlets: list[Outlet]) -> str | None:
-    norm = tag.strip(" ./()").lower()
-    for o in outlets:
-        if any(norm == d.lower() for d in o.datelines):
-            return o.name
-    return None
+def _outlet_from_tag(tag: str, outlets: Sequence[Outlet]) -> str | None:
+    o = registry(outlets).by_tag(tag)
+    return o.name if o else None
 
 
 def parse_article(
@@ -419,13 +695,21 @@ def parse_article(
     source: str,
     aid: str,
     known: dict,
-    outlets: list[Outlet],
+    outlets: Sequence[Outlet],
     rules: list[Rule],
+    page: PageText | None = None,
 ) -> tuple[Article, list[str]]:
-    """Split one article's text into body, headings and excluded spans; detect metadata."""
+    """Split one article's text into body, headings and excluded spans; detect metadata.
+    With ``page`` (an HTML page read by trafilatura), lines outside its main text are
+    excluded as page chrome or reader comments before the project's own rules run."""
+    outlets = registry(outlets)
+    given = known.get("outlet")
+    if given and known.get("outlet_by") == "page metadata":  # a site name the registry knows
+        o = outlets.by_name(given)
+        given = o.name if o else given
     meta = _Meta(
-        outlet=known.get("outlet"),
-        outlet_by="manifest" if known.get("outlet") else "",
+        outlet=given,
+        outlet_by=(known.get("outlet_by") or "manifest") if given else "",
         title=known.get("title"),
         date=_iso_date(str(known["date"])) if known.get("date") else None,
         url=known.get("url"),
@@ -440,7 +724,17 @@ def parse_article(
     seen: set[str] = set()
     candidates: list[_Line] = []
     date_lines: list[str] = []
-    for line in _lines(text):
+    for n, line in enumerate(_lines(text)):
+        named = outlets.by_name(line.text) if n == 0 and not line.text.endswith(TERMINAL) else None
+        if named is not None:  # "Fox News" over the title: the outlet's masthead
+            exclude(line.start, line.end, "masthead")
+            if not meta.outlet:
+                meta.outlet, meta.outlet_by = named.name, "masthead"
+            continue
+        off_page = page.reason(line.text) if page is not None else None
+        if off_page and not (page.title and PageText.key(line.text) == PageText.key(page.title)):
+            exclude(line.start, line.end, off_page)
+            continue
         rule = _match_rule(line.text, rules)
         if rule:
             if rule.scope == "region":
@@ -449,6 +743,9 @@ def parse_article(
             continue
         if region:
             exclude(line.start, line.end, region)
+            continue
+        if not WORDY.search(line.text):
+            exclude(line.start, line.end, "no words (punctuation only)")
             continue
         key = re.sub(r"\W+", " ", line.text.lower()).strip()
         if key in seen and len(key.split()) >= 3:
@@ -460,6 +757,19 @@ def parse_article(
             exclude(line.start, line.end, "date line")
             continue
         candidates.append(line)
+
+    # a newsletter's name on the line over its pitch ("The Ledger Daily Briefing") is the box too
+    pitches = {e.start: e for e in excluded if e.reason == "newsletter box"}
+    kept = []
+    for line in candidates:
+        nxt = text.find("\n", line.end)
+        after = nxt + 1 + (len(text[nxt + 1:]) - len(text[nxt + 1:].lstrip(" \t"))) if nxt >= 0 else -1
+        if (after in pitches and not line.text.endswith(TERMINAL) and len(line.text.split()) <= 6
+                and text[line.end:nxt].strip() == ""):
+            exclude(line.start, line.end, "newsletter box")
+        else:
+            kept.append(line)
+    candidates = kept
 
     # 2. headings (title first) versus body paragraphs; rejoin sentences broken by a blank line
     headings: list[Span] = []
@@ -514,6 +824,10 @@ def parse_article(
                 found = _outlet_from_url(url, outlets)
                 if found:
                     meta.outlet, meta.outlet_by = found, "url"
+    if meta.url and not meta.outlet:
+        found = _outlet_from_url(meta.url, outlets)
+        if found:
+            meta.outlet, meta.outlet_by = found, "url"
     if meta.url and not meta.date:
         m = URL_DATE.search(meta.url)
         if m:
@@ -556,6 +870,8 @@ def parse_article(
             headings=tuple(headings),
             excluded=tuple(excluded),
             outlet_detected_by=meta.outlet_by,
+            author=known.get("author"),
+            language=known.get("language") or "en",
         ),
         warnings,
     )

@@ -8,18 +8,20 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 
+from .bridge import MARGIN, bridge
 from .cache import Cache, CachedJudge
 from .claims import ClaimExtractor
-from .cluster import ClaimClusterer, JudgedClusterer, cosine_distances
+from .cluster import ClaimClusterer, JudgedClusterer, cosine_distances, relabel_in_order
 from .context import lemma_counts, story_context
 from .diverge import assess
-from .embed import Embedder, OnnxEmbedder
+from .embed import Embedder, MultilingualEmbedder, OnnxEmbedder
 from .errors import CorpusError
 from .framing import FramingProfiler, document_frequency, word_spans
 from .ingest import load_outlets, read_articles
@@ -51,12 +53,44 @@ class Prepared:
     # each claim's word-model probabilities (framing), one per token; None when the embedder
     # gives no word vectors or the framing model reads another embedder's
     words: dict[str, np.ndarray] | None = None
+    # each claim's multilingual embedding, when some article is not in English (else None)
+    bridge: np.ndarray | None = None
 
 
 def claim_tokens(claim: Claim) -> tuple[str, ...]:
     """The bag of words a claim is compared by: content lemmas, normalised dates and numbers."""
     return (claim.lemmas + tuple(f"date:{d}" for d in claim.dates)
             + tuple(f"number:{q.value:g}" for q in claim.numbers))
+
+
+class RowLinks(Mapping):
+    """The clusterer's judged links (keyed by rows of the English claims) keyed by rows of all
+    claims."""
+
+    def __init__(self, links: Mapping, rows: np.ndarray):
+        self.links = links
+        self.local = {int(r): k for k, r in enumerate(rows.tolist())}
+        self.rows = rows
+
+    def _key(self, key):
+        i, j = key
+        return self.local.get(int(i)), self.local.get(int(j))
+
+    def __getitem__(self, key):
+        i, j = self._key(key)
+        if i is None or j is None:
+            raise KeyError(key)
+        return self.links[(i, j)]
+
+    def __contains__(self, key) -> bool:
+        i, j = self._key(key)
+        return i is not None and j is not None and (i, j) in self.links
+
+    def __iter__(self):
+        return ((int(self.rows[i]), int(self.rows[j])) for i, j in self.links)
+
+    def __len__(self) -> int:
+        return len(self.links)
 
 
 class Pipeline:
@@ -71,6 +105,8 @@ class Pipeline:
         contradiction: float = DEFAULT_CONTRADICTION,
         profiler: FramingProfiler | None = None,
         cache: Cache | None = None,
+        multilingual=None,
+        bridge_margin: float = MARGIN,
     ):
         self.embedder = embedder if embedder is not None else OnnxEmbedder()
         self.extractor = extractor if extractor is not None else ClaimExtractor()
@@ -79,6 +115,9 @@ class Pipeline:
         self.contradiction = contradiction
         self.grouper = grouper if grouper is not None else StoryGrouper()
         self.profiler = profiler if profiler is not None else FramingProfiler()
+        # articles in other languages: matched to the English ones through this encoder
+        self.multilingual = multilingual if multilingual is not None else MultilingualEmbedder()
+        self.bridge_margin = bridge_margin
         # the model work (claims, embeddings, word scores, pair scores) read from and kept in
         # the cache; None computes everything
         self.cache = cache
@@ -92,11 +131,26 @@ class Pipeline:
         manifest: str | Path | None = None,
         outlets_file: str | Path | None = None,
         embeddings: np.ndarray | None = None,
+        since: date | None = None,
+        until: date | None = None,
+        fetcher=None,
     ) -> Prepared:
-        """Read, split into claims and embed. ``embeddings`` (one row per claim) skips the model."""
+        """Read (fetching the URLs and feeds among ``paths``), split into claims and embed.
+        ``embeddings`` (one row per claim) skips the model; ``since``/``until`` bound feeds."""
         timings: dict[str, float] = {}
         t = time.perf_counter()
-        articles, warnings = read_articles(paths, manifest, load_outlets(outlets_file))
+        own = fetcher is None and any(str(p).lower().startswith(("http://", "https://")) or
+                                   str(p).lower().endswith((".xml", ".rss", ".atom")) for p in paths)
+        if own:
+            from .fetch import Fetcher
+
+            fetcher = Fetcher(self.cache)
+        try:
+            articles, warnings = read_articles(paths, manifest, load_outlets(outlets_file), fetcher=fetcher,
+                                               since=since, until=until)
+        finally:
+            if own:
+                fetcher.close()
         outlets = sorted({a.outlet for a in articles})
         if len(outlets) < 2:
             raise CorpusError(
@@ -125,7 +179,20 @@ class Pipeline:
         if self.cache is not None:
             log.info("cache %s: %s", self.cache.path, ", ".join(
                 f"{t} {self.cache.hits[t]} found, {self.cache.misses[t]} computed" for t in ("claims", "vectors")))
-        return Prepared(articles, claims, np.asarray(embeddings), warnings, timings, words)
+        bridge_vectors = None
+        other = sorted({a.language for a in articles if a.language != "en"})
+        if other:
+            t = time.perf_counter()
+            texts = [" ".join(c.text.split()) for c in claims]
+            vecs, _ = self._encode(texts, None, "", lambda x: x, self.multilingual)
+            bridge_vectors = np.array(vecs, dtype=np.float32).reshape(len(claims), -1)
+            timings["embed multilingual"] = time.perf_counter() - t
+            n = sum(a.language != "en" for a in articles)
+            warnings.append(
+                f"{n} article(s) not in English ({', '.join(other)}): their claims are matched to English claims "
+                "by the multilingual encoder; the pair judge and the framing, agency, naming, attribution "
+                "and wording checks read English only and were not applied to them")
+        return Prepared(articles, claims, np.asarray(embeddings), warnings, timings, words, bridge_vectors)
 
     def _extract(self, articles: list[Article]) -> list[Claim]:
         """Claims of every article, in article order; from the cache for articles it holds."""
@@ -154,19 +221,21 @@ class Pipeline:
         return emb, dict(zip([c.id for c in claims], scores, strict=True)) if reads else None
 
     def _encode(self, texts: list[str], spans: list | None, tag: str,
-                reduce: Callable[[np.ndarray], np.ndarray]) -> tuple[list[np.ndarray], list]:
-        """Each text's embedding and what ``reduce`` keeps of its word vectors (None without
-        ``spans``): from the cache under ``tag`` where it holds them, computed once per distinct
-        key for the rest, which the cache then keeps."""
+                reduce: Callable[[np.ndarray], np.ndarray], embedder=None) -> tuple[list[np.ndarray], list]:
+        """Each text's embedding (by ``embedder``, the run's own by default) and what ``reduce``
+        keeps of its word vectors (None without ``spans``): from the cache under ``tag`` where
+        it holds them, computed once per distinct key for the rest, which the cache then keeps."""
+        embedder = embedder if embedder is not None else self.embedder
+
         def compute(idx: list[int]) -> tuple[list, list]:
             if spans is None:
-                return list(self.embedder.encode([texts[i] for i in idx])), [None] * len(idx)
-            vecs, words = self.embedder.encode_words([texts[i] for i in idx], [spans[i] for i in idx], reduce)
+                return list(embedder.encode([texts[i] for i in idx])), [None] * len(idx)
+            vecs, words = embedder.encode_words([texts[i] for i in idx], [spans[i] for i in idx], reduce)
             return list(vecs), list(words)
 
         if self.cache is None:
             return compute(list(range(len(texts))))
-        desc = self.embedder.describe()
+        desc = embedder.describe()
         keys = [self.cache.vector_key(desc, tag, t, spans[i] if spans else None) for i, t in enumerate(texts)]
         got = self.cache.get_vectors(keys)
         todo = list({keys[i]: i for i in range(len(texts)) if keys[i] not in got}.values())
@@ -180,9 +249,17 @@ class Pipeline:
         """Stories, clusters and verdicts for prepared claims."""
         timings = dict(prep.timings)
         articles, claims, emb = prep.articles, prep.claims, prep.embeddings
+        # English articles go through every stage; the others join them through the bridge
+        # (an all-foreign corpus is read as if English, as before there was a bridge)
+        english = {a.id for a in articles if a.language == "en"} if prep.bridge is not None else set()
+        if not english:
+            english = {a.id for a in articles}
+        rows = np.array([i for i, c in enumerate(claims) if c.article in english], dtype=int)
+        en_articles = [a for a in articles if a.id in english]
+        en_claims = [claims[i] for i in rows]
 
         t = time.perf_counter()
-        stories, threads = self.grouper.group(articles, claims, emb)
+        stories, threads = self.grouper.group(en_articles, en_claims, emb[rows])
         story_of = {aid: s.id for s in stories for aid in s.articles}
         thread_of = {s.id: s.thread for s in stories}
         timings["stories"] = time.perf_counter() - t
@@ -190,11 +267,21 @@ class Pipeline:
 
         t = time.perf_counter()
         # facts are linked within a thread, never across
-        labels = self.clusterer.fit_predict(
-            emb, [c.article for c in claims], [thread_of[story_of[c.article]] for c in claims],
-            [claim_tokens(c) for c in claims], [c.dates for c in claims],
-            texts=[" ".join(c.text.split()) for c in claims])
-        judged = self.clusterer.links_
+        en_labels = self.clusterer.fit_predict(
+            emb[rows], [c.article for c in en_claims], [thread_of[story_of[c.article]] for c in en_claims],
+            [claim_tokens(c) for c in en_claims], [c.dates for c in en_claims],
+            texts=[" ".join(c.text.split()) for c in en_claims])
+        judged = RowLinks(self.clusterer.links_, rows) if len(rows) < len(claims) else self.clusterer.links_
+        bridged = {}
+        if len(rows) < len(claims):
+            b = bridge(articles, claims, prep.bridge, stories, threads,
+                       dict(zip(rows.tolist(), en_labels.tolist(), strict=True)), self.bridge_margin)
+            stories, threads, labels, bridged = b.stories, b.threads, relabel_in_order(b.labels), b.links
+            story_of = {aid: s.id for s in stories for aid in s.articles}
+            thread_of = {s.id: s.thread for s in stories}
+            log.info("bridge: %d claims in other languages linked to English ones", len(bridged))
+        else:
+            labels = en_labels
         timings["cluster"] = time.perf_counter() - t
         judge = getattr(self.clusterer, "judge", None)
         if judge is not None:
@@ -212,8 +299,9 @@ class Pipeline:
         for c in claims:
             by_story[story_of[c.article]].append(c)
             by_thread[thread_of[story_of[c.article]]].append(c)
-        background = lemma_counts(claims)  # counted once, not once per thread
-        contexts = {tid: story_context(members, background) for tid, members in by_thread.items()}
+        background = lemma_counts(en_claims)  # counted once, not once per thread
+        contexts = {tid: story_context([c for c in members if c.article in english], background)
+                    for tid, members in by_thread.items()}
         clusters = []
         rows_of: dict[int, list[int]] = {}
         for i, lab in enumerate(labels.tolist()):
@@ -233,12 +321,14 @@ class Pipeline:
             by_id = {c.id: c for c in members}
             contradicting = [(by_id[k.a], by_id[k.b], k.contradiction) for k in links
                              if k.contradiction >= self.contradiction]
-            verdict, signals, score = assess(members, covering, contexts[tid], contradicting)
+            verdict, signals, score = assess(members, covering, contexts[tid], contradicting,
+                                             english=lambda c: c.article in english)
             present = sorted({c.outlet for c in members})
             cohesion = 1.0
-            if len(idx) > 1:
-                d = cosine_distances(emb[idx])
-                cohesion = float(1.0 - d[np.triu_indices(len(idx), 1)].mean())
+            own = np.array([i for i in idx if claims[i].article in english], dtype=int)
+            if len(own) > 1:
+                d = cosine_distances(emb[own])
+                cohesion = float(1.0 - d[np.triu_indices(len(own), 1)].mean())
             clusters.append(Cluster(
                 id=f"f{lab + 1:03d}",
                 story=sid,
@@ -263,8 +353,9 @@ class Pipeline:
         embedder = self.embedder.describe()
         bias = dict(zip([c.id for c in claims], self.profiler.claim_bias(emb, embedder.get("name")).tolist(),
                         strict=True))
-        stories = [replace(s, framing=tuple(
-            self.profiler.profile(by_story[s.id], texts, df, n_docs, bias, prep.words).items())) for s in stories]
+        stories = [replace(s, framing=tuple(self.profiler.profile(
+            [c for c in by_story[s.id] if c.article in english], texts, df, n_docs, bias, prep.words).items()))
+            for s in stories]
         stories = self._contrast(stories, claims, clusters, texts)
         timings["framing"] = time.perf_counter() - t
         log.info("timings: %s", ", ".join(f"{k} {v:.2f} s" for k, v in timings.items()))
@@ -278,7 +369,12 @@ class Pipeline:
             model=embedder | {"spacy": self.extractor.model}
             | ({"judge": judge.describe()} if judge is not None else {}),
             params=self.clusterer.describe() | self.grouper.describe() | self.profiler.describe()
-            | ({"contradiction": self.contradiction} if judge is not None else {}),
+            | ({"contradiction": self.contradiction} if judge is not None else {})
+            | ({"bridge": {"encoder": self.multilingual.describe()["name"], "margin": self.bridge_margin,
+                           "languages": sorted({a.language for a in articles}),
+                           "links": {claims[o].id: [claims[e].id, round(m, 4)]
+                                     for o, (e, m) in sorted(bridged.items())}}}
+               if len(rows) < len(claims) else {}),
             timings={k: round(v, 3) for k, v in timings.items()},
             warnings=tuple(prep.warnings),
         )

@@ -51,6 +51,8 @@ class Article:
     headings: tuple[Span, ...] = ()
     excluded: tuple[Excluded, ...] = ()
     outlet_detected_by: str = "file name"
+    author: str | None = None
+    language: str = "en"  # ISO 639-1, detected from the text (or given)
 
 
 @dataclass(frozen=True)
@@ -194,6 +196,8 @@ class Report:
                     "date": a.date,
                     "url": a.url,
                     "outlet_detected_by": a.outlet_detected_by,
+                    "author": a.author,
+                    "language": a.language,
                     "chars": len(a.text),
                 }
                 for a in self.articles

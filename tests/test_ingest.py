@@ -215,3 +215,98 @@ def test_a_manifest_that_lists_nothing_is_refused(tmp_path):
     (tmp_path / "m.toml").write_text('[files."wire.txt"]\noutlet = "Wire"\n')
     with pytest.raises(InputError, match="no articles listed"):
         read_articles([str(tmp_path / "wire.txt")], tmp_path / "m.toml")
+
+
+STORY = ("Talks on the dam stalled on Monday after both delegations walked out of the meeting in Strell.\n\n"
+         "A new round could be held next week, a mediator said.\n")
+
+
+def test_a_folder_of_story_folders_is_read_at_every_level(tmp_path):
+    for story, outlets in (("dam", ("a", "b")), ("budget/city", ("c", "d"))):
+        folder = tmp_path / story
+        folder.mkdir(parents=True)
+        for o in outlets:
+            (folder / f"{o}.txt").write_text(STORY, encoding="utf-8")
+        (folder / "manifest.csv").write_text("file,outlet\n" + "".join(f"{o}.txt,Outlet {o.upper()}\n" for o in outlets),
+                                             encoding="utf-8")
+    (tmp_path / ".hidden").mkdir()
+    (tmp_path / ".hidden" / "x.txt").write_text(STORY, encoding="utf-8")
+    out = tmp_path / "dam" / "report"  # an earlier run's report inside the corpus is passed over
+    out.mkdir()
+    (out / "report.json").write_text("{}", encoding="utf-8")
+    (out / "report.md").write_text("# report", encoding="utf-8")
+    arts, _ = read_articles([tmp_path])
+    assert [(a.id, a.outlet, a.outlet_detected_by) for a in arts] == [
+        ("c", "Outlet C", "manifest"), ("d", "Outlet D", "manifest"),
+        ("a", "Outlet A", "manifest"), ("b", "Outlet B", "manifest")]
+
+
+@pytest.mark.parametrize("first,outlet", [
+    ("Fox News", "Fox News"), ("The New York Times", "The New York Times"), ("HuffPost", "HuffPost"),
+    ("Huffington Post", "HuffPost"), ("NYT", "The New York Times"),
+])
+def test_a_first_line_naming_a_known_outlet_is_its_masthead(first, outlet):
+    art, warnings = parse(f"{first}\n\nDam talks stall in Strell\n\n{STORY}")
+    assert (art.outlet, art.outlet_detected_by) == (outlet, "masthead")
+    assert ("masthead", first) in [(e.reason, e.text) for e in art.excluded]
+    assert art.title == "Dam talks stall in Strell"
+    assert warnings == []
+
+
+def test_a_headline_that_is_no_outlet_stays_the_title():
+    art, _ = parse(f"Sun sets on the dam talks\n\n{STORY}")
+    assert art.title == "Sun sets on the dam talks" and art.outlet_detected_by == "file name"
+
+
+def test_the_registry_knows_outlets_by_domain_and_agency_tag():
+    from compare.ingest import load_outlets
+
+    reg = load_outlets()
+    assert len(reg) >= 400
+    assert reg.by_url("https://edition.cnn.com/2024/03/04/world/x").name == "CNN"
+    assert reg.by_url("https://www.nytimes.com/2015/02/25/world/x.html").name == "The New York Times"
+    assert reg.by_url("https://example.org/x") is None
+    assert reg.by_tag("(Reuters)").name == "Reuters"
+    art, _ = parse("WASHINGTON (AP) — The dam talks stalled on Monday, officials said.\n")
+    assert (art.outlet, art.outlet_detected_by) == ("Associated Press", "dateline")
+
+
+def test_a_user_registry_csv_comes_first(tmp_path):
+    from compare.ingest import load_outlets
+
+    f = tmp_path / "mine.csv"
+    f.write_text("name,domains,country,language,aliases,datelines\nStrell Courier,courier.example,XX,en,"
+                 "The Courier,SC\n", encoding="utf-8")
+    reg = load_outlets(f)
+    assert reg.by_url("http://courier.example/a").name == "Strell Courier"
+    assert reg.by_name("The Courier").name == "Strell Courier"
+
+
+@pytest.mark.parametrize("junk", ["...", "(...)", "”", "* * *", "—"])
+def test_punctuation_only_paragraphs_are_excluded_never_claims(junk):
+    art, _ = parse(f"Dam talks stall\n\n{STORY}\n{junk}\n\nOfficials agreed to meet again.\n")
+    assert ("no words (punctuation only)", junk) in [(e.reason, e.text) for e in art.excluded]
+    assert not any(art.text[s.start:s.end].strip() == junk for s in (*art.body, *art.headings))
+    assert unaccounted_words(art, art.body + art.headings) == []
+
+
+def test_json_files_hold_one_article_or_a_list(corpus):
+    folder = corpus({
+        "one.json": '{"text": "Ministers met in Strell on Monday. They agreed to talk again.", "outlet": "Wire J"}',
+        "many.json": '[{"text": "The dam reopened on Tuesday, officials said.", "outlet": "Wire K"},'
+                     ' {"html": "<p>Water flowed again below the dam on Tuesday.</p>", "outlet": "Wire L"}]',
+    })
+    arts, _ = read_articles([folder])
+    assert sorted(a.outlet for a in arts) == ["Wire J", "Wire K", "Wire L"]
+
+
+def test_each_article_gets_its_language(corpus):
+    folder = corpus({
+        "en.txt": STORY,
+        "ru.txt": "Переговоры о плотине зашли в тупик в понедельник после того, как обе делегации покинули "
+                  "встречу в Стрелле. Новый раунд может пройти на следующей неделе, сообщил посредник.\n",
+        "es.txt": "Las conversaciones sobre la presa se estancaron el lunes después de que ambas delegaciones "
+                  "abandonaran la reunión en Strell. Una nueva ronda podría celebrarse la próxima semana.\n",
+    })
+    arts, _ = read_articles([folder])
+    assert {a.id: a.language for a in arts} == {"en": "en", "ru": "ru", "es": "es"}

@@ -1,0 +1,224 @@
+"""Pages and feeds named on the command line: fetched politely, checked, kept in the cache.
+
+Only URLs the user gave are fetched (and, for a feed the user gave, its entries' links); a
+link inside an article is never followed. Each host's robots.txt is read first and obeyed;
+requests to one host are spaced ``delay`` seconds apart, at most ``workers`` hosts at a time.
+A response over ``max_bytes``, of a type that is no page or feed, or an HTTP error is refused
+with one line that names the URL and why; the run goes on with the rest.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from urllib.parse import urlsplit
+from urllib.robotparser import RobotFileParser
+
+from .errors import InputError
+
+USER_AGENT = "compare-news/0.1 (news comparison for research; +https://pypi.org/project/compare-news/)"
+PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
+FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/xml", "text/xml", "application/rdf+xml")
+FEED_SUFFIXES = (".xml", ".rss", ".atom")
+
+
+def is_url(arg: str) -> bool:
+    return str(arg).lower().startswith(("http://", "https://"))
+
+
+@dataclass(frozen=True)
+class Page:
+    url: str  # as given
+    final_url: str  # after redirects
+    content_type: str
+    text: str
+
+    @property
+    def is_feed(self) -> bool:
+        head = self.text.lstrip()[:500].lower()
+        return self.content_type in FEED_TYPES or "<rss" in head or "<feed" in head or "<rdf:rdf" in head
+
+
+class FetchError(InputError):
+    """One page that could not be had; its message is the user's one line."""
+
+
+class Fetcher:
+    """HTTP(S) pages by httpx: timeouts, a size cap, redirects, robots.txt, one host at a
+    time per ``delay``; pages already in ``cache`` (a :class:`compare.cache.Cache`) are not
+    fetched again."""
+
+    def __init__(self, cache=None, timeout: float = 20.0, max_bytes: int = 10 * 2**20, delay: float = 1.0,
+                 workers: int = 4, user_agent: str = USER_AGENT, max_redirects: int = 5):
+        self.cache = cache
+        self.timeout, self.max_bytes, self.delay = timeout, max_bytes, delay
+        self.workers, self.user_agent, self.max_redirects = workers, user_agent, max_redirects
+        self._robots: dict[str, RobotFileParser | None] = {}
+        self._last: dict[str, float] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+        self._client = None
+
+    def _http(self):
+        import httpx
+
+        if self._client is None:
+            self._client = httpx.Client(timeout=self.timeout, follow_redirects=True,
+                                        max_redirects=self.max_redirects,
+                                        headers={"User-Agent": self.user_agent})
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def _host_lock(self, host: str) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(host, threading.Lock())
+
+    def _polite(self, host: str) -> None:
+        wait = self._last.get(host, 0.0) + self.delay - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        self._last[host] = time.monotonic()
+
+    def _allowed(self, url: str) -> bool:
+        parts = urlsplit(url)
+        root = f"{parts.scheme}://{parts.netloc}"
+        if root not in self._robots:
+            rp: RobotFileParser | None = RobotFileParser()
+            try:
+                self._polite(parts.netloc)
+                r = self._http().get(root + "/robots.txt")
+                if r.status_code in (401, 403):
+                    rp.disallow_all = True
+                elif r.status_code >= 400:
+                    rp = None  # no robots.txt: everything allowed
+                else:
+                    rp.parse(r.text.splitlines())
+            except Exception:  # an unreachable robots.txt: the page's own fetch will say why
+                rp = None
+            self._robots[root] = rp
+        rp = self._robots[root]
+        return rp is None or rp.can_fetch(self.user_agent, url)
+
+    def get(self, url: str) -> Page:
+        """The page at ``url``, from the cache or the web; FetchError (one line) otherwise."""
+        got = self.get_many([url])[0]
+        if isinstance(got, FetchError):
+            raise got
+        return got
+
+    def _fetch(self, url: str) -> Page:
+        import httpx
+
+        host = urlsplit(url).netloc
+        if not host:
+            raise FetchError(f"{url}: not a web address; give it as https://host/path")
+        with self._host_lock(host):
+            if not self._allowed(url):
+                raise FetchError(f"{url}: the site's robots.txt does not allow fetching it; "
+                                 "save the page and pass the file")
+            self._polite(host)
+            try:
+                with self._http().stream("GET", url) as r:
+                    if r.status_code >= 400:
+                        raise FetchError(f"{url}: the server answered {r.status_code} {r.reason_phrase}; "
+                                         "check the address")
+                    ctype = r.headers.get("content-type", "").split(";")[0].strip().lower()
+                    length = r.headers.get("content-length") or "0"
+                    declared = int(length) if length.isdigit() else 0
+                    if declared > self.max_bytes:
+                        raise FetchError(f"{url}: the page is {declared / 2**20:.0f} MB, over the "
+                                         f"{self.max_bytes / 2**20:.0f} MB limit; save the article's text "
+                                         "and pass the file")
+                    if ctype and ctype not in PAGE_TYPES + FEED_TYPES:
+                        raise FetchError(f"{url}: the server sent {ctype}, not a web page or feed; "
+                                         "pass the article's text instead")
+                    body = bytearray()
+                    for chunk in r.iter_bytes():
+                        body += chunk
+                        if len(body) > self.max_bytes:
+                            raise FetchError(f"{url}: the page is over the {self.max_bytes / 2**20:.0f} MB "
+                                             "limit; save the article's text and pass the file")
+                    encoding = r.encoding or "utf-8"
+                    final = str(r.url)
+            except httpx.TooManyRedirects:
+                raise FetchError(f"{url}: more than {self.max_redirects} redirects; open it in a browser and "
+                                 "pass the address it ends at") from None
+            except httpx.TimeoutException:
+                raise FetchError(f"{url}: no answer within {self.timeout:g} s; try again later or "
+                                 "save the page") from None
+            except httpx.HTTPError as exc:
+                raise FetchError(f"{url}: cannot connect ({type(exc).__name__}); check the address and "
+                                 "the network") from None
+        if b"\x00" in body[:8192]:
+            raise FetchError(f"{url}: the server sent binary data, not a web page; pass the article's text instead")
+        try:
+            text = bytes(body).decode(encoding, errors="replace")
+        except LookupError:
+            text = bytes(body).decode("utf-8", errors="replace")
+        return Page(url, final, ctype, text)
+
+    def get_many(self, urls: Sequence[str]) -> list[Page | FetchError]:
+        """Every URL, from the cache where it is, else several hosts at a time; a failure in
+        place of its page. The cache is read and written here, in the calling thread."""
+        out: dict[str, Page | FetchError] = {}
+        for u in dict.fromkeys(urls):
+            hit = self.cache.get_page(u) if self.cache is not None else None
+            if hit is not None:
+                out[u] = Page(u, *hit)
+        todo = [u for u in dict.fromkeys(urls) if u not in out]
+
+        def one(u: str) -> Page | FetchError:
+            try:
+                return self._fetch(u)
+            except FetchError as exc:
+                return exc
+
+        if len(todo) > 1:
+            with ThreadPoolExecutor(max_workers=self.workers) as pool:
+                got = list(pool.map(one, todo))
+        else:
+            got = [one(u) for u in todo]
+        for u, page in zip(todo, got, strict=True):
+            out[u] = page
+            if isinstance(page, Page) and self.cache is not None:
+                self.cache.put_page(u, page.final_url, page.content_type, page.text)
+        return [out[u] for u in urls]
+
+
+def _entry_date(entry) -> date | None:
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        t = entry.get(key)
+        if t:
+            return datetime(*t[:6], tzinfo=UTC).date()
+    return None
+
+
+def feed_links(text: str, source: str, since: date | None = None, until: date | None = None) -> list[tuple[str, dict]]:
+    """The entries of an RSS or Atom feed as (link, fields), within ``since``..``until`` (an
+    entry without a date is kept); fields: title, date, outlet (the feed's title)."""
+    import feedparser
+
+    parsed = feedparser.parse(text)
+    if parsed.bozo and not parsed.entries:
+        raise InputError(f"{source}: not an RSS or Atom feed ({parsed.get('bozo_exception', 'unreadable')}); "
+                         "check the address")
+    site = (parsed.feed.get("title") or "").strip() or None
+    out = []
+    for e in parsed.entries:
+        link = (e.get("link") or "").strip()
+        if not is_url(link):
+            continue
+        d = _entry_date(e)
+        if d is not None and ((since and d < since) or (until and d > until)):
+            continue
+        out.append((link, {"title": (e.get("title") or "").strip() or None,
+                           "date": d.isoformat() if d else None, "feed": site}))
+    return out
