@@ -21,7 +21,7 @@ import numpy as np
 
 from .schema import Article, Claim, Story, Thread
 
-MARGIN = 1.10
+MARGIN = 1.04
 MIN_LINKS = 2
 NEIGHBOURS = 4
 
@@ -32,7 +32,8 @@ def margin_scores(a: np.ndarray, b: np.ndarray, k: int = NEIGHBOURS) -> tuple[np
     ka, kb = min(k, cos.shape[1]), min(k, cos.shape[0])
     near_a = np.sort(cos, axis=1)[:, -ka:].mean(axis=1)
     near_b = np.sort(cos, axis=0)[-kb:, :].mean(axis=0)
-    return cos / ((near_a[:, None] + near_b[None, :]) / 2.0), cos
+    # neighbours at no similarity (orthogonal or opposed) leave no margin to speak of
+    return cos / np.maximum((near_a[:, None] + near_b[None, :]) / 2.0, 1e-9), cos
 
 
 def mutual_links(a: np.ndarray, b: np.ndarray, margin: float = MARGIN) -> list[tuple[int, int, float]]:
