@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from .errors import CompareError
+from .ingest import MAX_ARTICLE_CHARS
 
 
 def _judge(judge: str, judge_model: str | None):
@@ -142,6 +143,28 @@ def cli():
     """Compare how news outlets report the same story, claim by claim."""
 
 
+def _writable(out_dir: str) -> None:
+    """One error line, now, when the reports cannot be written to ``out_dir``."""
+    import tempfile
+
+    target = Path(out_dir).absolute()
+    probe = target
+    while not probe.exists() and probe != probe.parent:  # the nearest part of the path already there
+        probe = probe.parent
+    try:
+        if not probe.is_dir():
+            raise NotADirectoryError(20, "a file is in the way", str(probe))
+        if probe == target:
+            with tempfile.TemporaryFile(dir=target):
+                pass
+        else:  # nothing is created yet: a bad input still leaves no trace
+            with tempfile.TemporaryDirectory(dir=probe):
+                pass
+    except OSError as exc:
+        raise click.ClickException(f"cannot write the reports to {exc.filename or out_dir} "
+                                   f"({exc.strerror or exc}); choose another --out") from None
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--out", "out_dir", default="reports/latest", show_default=True,
@@ -158,9 +181,14 @@ def cli():
               help="feeds: only entries published on or after this day (YYYY-MM-DD).")
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]),
               help="feeds: only entries published on or before this day (YYYY-MM-DD).")
+@click.option("--strict", is_flag=True,
+              help="stop at the first input that cannot be read, instead of skipping it with a warning.")
+@click.option("--max-article-chars", type=click.IntRange(min=1000), default=MAX_ARTICLE_CHARS, show_default=True,
+              help="an article longer than this is skipped (listed under 'skipped' in the report).")
 @with_model_options
-def run(paths, out_dir, views, manifest, outlets_file, since, until, model, embedder, judge, judge_model, threshold,
-        linkage, lexical_weight, cache_path, no_cache, dask_address, workers, verbose, quiet):
+def run(paths, out_dir, views, manifest, outlets_file, since, until, strict, max_article_chars, model, embedder,
+        judge, judge_model, threshold, linkage, lexical_weight, cache_path, no_cache, dask_address, workers,
+        verbose, quiet):
     """Compare the articles in PATHS and write reports to --out.
 
     PATHS are files, folders (read at every level), http(s) addresses of pages or RSS/Atom
@@ -169,17 +197,27 @@ def run(paths, out_dir, views, manifest, outlets_file, since, until, model, embe
     _setup_logging(verbose, quiet)
     from .report import write_reports
 
+    _writable(out_dir)  # before minutes of work, not after
     try:
         pipe = _pipeline(model, embedder, threshold, linkage, lexical_weight, judge, judge_model,
                          cache_path, no_cache)
         with _cluster(pipe, dask_address, workers):
             report = pipe.run(paths, manifest=manifest, outlets_file=outlets_file,
-                              since=since.date() if since else None, until=until.date() if until else None)
+                              since=since.date() if since else None, until=until.date() if until else None,
+                              strict=strict, max_chars=max_article_chars)
         for w in report.warnings:
             click.echo(f"Warning: {w}", err=True)
-        written = write_reports(report, out_dir, views)
+        try:
+            written = write_reports(report, out_dir, views)
+        except OSError as exc:  # --out unwritable, a file in its place, the disk full
+            where = exc.filename or out_dir
+            raise click.ClickException(f"cannot write the reports to {where} ({exc.strerror or exc}); "
+                                       "choose another --out or free some space") from None
     except CompareError as exc:
         raise click.ClickException(str(exc)) from None
+    except KeyboardInterrupt:
+        raise click.ClickException(f"interrupted; nothing was written, and the reports in {out_dir} are as "
+                                   "they were") from None
     multi = [c for c in report.clusters if c.verdict != "single-source"]
     click.echo(
         f"{len(report.articles)} articles, {len(report.claims)} claims, "

@@ -43,6 +43,7 @@ DATELINE = re.compile(
 URL = re.compile(r"https?://[^\s<>\"')]+")
 URL_DATE = re.compile(r"/(20\d\d|19\d\d)/(\d{1,2})/(\d{1,2})(/|$|-)")
 HEADING_MAX_WORDS = 12
+MAX_ARTICLE_CHARS = 2_000_000  # an article longer than this is skipped (--max-article-chars)
 WORDY = re.compile(r"[^\W_]")  # a letter or digit, in any script
 
 
@@ -351,8 +352,12 @@ class PageText:
 def main_text(html: str) -> tuple[PageText | None, dict]:
     """trafilatura's reading of a page: its main text and comments, and its metadata (title,
     date, site name, author, URL). None when it finds no main text."""
+    import logging
+
     import trafilatura
 
+    for name in ("trafilatura", "htmldate", "courlan", "justext"):  # their notes on odd pages are not the user's
+        logging.getLogger(name).setLevel(logging.ERROR)
     try:
         doc = trafilatura.bare_extraction(
             html, with_metadata=True, include_comments=True, include_tables=True,
@@ -394,17 +399,35 @@ def html_to_text(html: str) -> tuple[str, dict]:
     meta = {**found_meta, **meta}
     if "page title" in meta:
         meta.setdefault("title", meta.pop("page title"))
-    for bad in doc.xpath("//script|//style|//noscript|//template|//head"):
-        bad.drop_tree()
     blocks = {"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "br", "tr", "section",
               "article", "header", "footer", "aside", "nav", "figcaption", "blockquote", "ul",
               "ol", "figure", "time", "title", "td", "th", "dd", "dt", "main", "table"}
-    for el in doc.iter():
-        if isinstance(el.tag, str) and el.tag.lower() in blocks:
-            el.tail = "\n" + (el.tail or "")
-            if el.tag.lower() != "br":
-                el.text = "\n" + (el.text or "")
-    text = doc.text_content()
+    # the text, a line break around each block element: read in one walk, the tree untouched
+    # (lxml refuses to set text holding control characters, which real pages carry)
+    from lxml import etree
+
+    hidden = {"script", "style", "noscript", "template", "head"}
+    parts: list[str] = []
+    inside = 0  # how deep in a hidden element (a script's text is no page text; its tail is)
+    for event, el in etree.iterwalk(doc, events=("start", "end")):
+        element = isinstance(el.tag, str)
+        tag = el.tag.lower() if element else ""
+        block = tag in blocks
+        if event == "start":
+            inside += tag in hidden
+            if not inside:
+                if block and tag != "br":
+                    parts.append("\n")
+                if element and el.text:
+                    parts.append(el.text)
+        else:
+            inside -= tag in hidden
+            if not inside:
+                if block:
+                    parts.append("\n")
+                if el.tail and el is not doc:
+                    parts.append(el.tail)
+    text = "".join(parts)
     lines = [re.sub(r"[ \t\r\f\v]+", " ", ln).strip() for ln in text.split("\n")]
     out, blank = [], False
     for ln in lines:
@@ -418,7 +441,22 @@ def html_to_text(html: str) -> tuple[str, dict]:
         meta["date"] = meta["date"][:10]
     if page is not None:
         meta["page"] = page
-    return "\n".join(out).strip() + "\n", meta
+    text = "\n".join(out).strip() + "\n"
+    if not text.strip():  # the parser gave up (nesting past its depth limit): read the tags away
+        text = _strip_tags(html)
+        meta.pop("page", None)
+    return text, meta
+
+
+def _strip_tags(html: str) -> str:
+    """The text of markup no parser can read: scripts and styles dropped, every tag a line
+    break, entities decoded, blank runs squeezed."""
+    import html as html_lib
+
+    body = re.sub(r"(?is)<(script|style|noscript|template|head)\b.*?</\1\s*>", "\n", html)
+    body = html_lib.unescape(re.sub(r"<[^>]*>", "\n", body))
+    lines = [re.sub(r"[ \t\r\f\v]+", " ", ln).strip() for ln in body.split("\n")]
+    return "\n".join(ln for ln in lines if ln).strip() + "\n"
 
 
 def read_articles(
@@ -429,11 +467,32 @@ def read_articles(
     fetcher=None,
     since: date | None = None,
     until: date | None = None,
+    strict: bool = False,
+    skipped: list[tuple[str, str]] | None = None,
+    max_chars: int = MAX_ARTICLE_CHARS,
 ) -> tuple[list[Article], list[str]]:
     """Read every article under ``paths`` (files, folders at every level, http(s) URLs of
-    pages or RSS/Atom feeds, local feed files); return them with warnings for the user. A
-    page that cannot be fetched is a warning, and the run goes on. ``fetcher`` (a
+    pages or RSS/Atom feeds, local feed files); return them with warnings for the user.
+
+    A file or page that cannot be read (binary, undecodable, over ``max_chars`` characters,
+    malformed, a parser failure, a failed fetch) is skipped with a warning line and appended
+    to ``skipped`` as (source, reason); the others are read. ``strict`` stops at the first
+    instead. Only when nothing is left does the run stop. ``fetcher`` (a
     :class:`compare.fetch.Fetcher`) fetches; ``since``/``until`` bound a feed's entries."""
+    skipped = skipped if skipped is not None else []
+
+    def skip(source: str, exc: Exception) -> None:
+        if strict:
+            if isinstance(exc, InputError):
+                raise exc
+            raise InputError(f"{source}: cannot be read ({type(exc).__name__}: {exc}); "
+                             "fix or remove the file") from exc
+        msg = " ".join(str(exc).split())
+        reason = msg[len(source):].lstrip(":").strip() if msg.startswith(source) else msg
+        if not isinstance(exc, InputError):
+            reason = f"cannot be read ({type(exc).__name__}: {msg}); fix or remove the file"
+        warnings.append(f"{source}: skipped: {reason}")
+        skipped.append((source, reason))
     from .fetch import FEED_SUFFIXES, is_url
 
     urls = [str(p) for p in paths if is_url(str(p))]
@@ -449,12 +508,24 @@ def read_articles(
     warnings: list[str] = []
     ids: set[str] = set()
 
-    def add(records: list[tuple[str, str, dict]], override: dict, from_page: bool) -> None:
+    def add(records: list[tuple[str, str, dict]], override: dict, from_page: bool, skip=None,
+            max_chars: int = MAX_ARTICLE_CHARS) -> None:
         for source, stem, fields in records:
             body = fields.pop("text")
             page = fields.pop("page", None)
             if not body.strip():
-                warnings.append(f"{source}: empty, skipped")
+                reason = ("no text found in the page; save it as .txt" if from_page
+                          else "empty")
+                warnings.append(f"{source}: skipped: {reason}")
+                skipped.append((source, reason))
+                continue
+            if len(body) > max_chars:
+                reason = (f"{len(body):,} characters, over the limit of {max_chars:,}; "
+                          "split it or raise --max-article-chars")
+                if strict:
+                    raise InputError(f"{source}: {reason}")
+                warnings.append(f"{source}: skipped: {reason}")
+                skipped.append((source, reason))
                 continue
             aid = _unique_id(re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-") or "article", ids)
             known = {k: v for k, v in fields.items() if v}
@@ -475,38 +546,58 @@ def read_articles(
             warnings.extend(warn)
 
     for path in files:
-        if path.suffix.lower() not in ARTICLE_SUFFIXES:
-            raise InputError(
-                f"{path}: unsupported file type '{path.suffix}'; pass {', '.join(ARTICLE_SUFFIXES)}"
-            )
-        text = _read_text(path)
-        add(_file_records(path, text), entries.get(path.resolve(), {}),
-            path.suffix.lower() in (".html", ".htm", ".xhtml"))
+        try:
+            if path.suffix.lower() not in ARTICLE_SUFFIXES:
+                raise InputError(
+                    f"{path}: unsupported file type '{path.suffix}'; pass {', '.join(ARTICLE_SUFFIXES)}"
+                )
+            size = path.stat().st_size
+            # bytes a character may take: 4 in UTF-8; markup carries many bytes per visible character
+            if size > (4 if path.suffix.lower() in (".txt", ".text", ".md") else 50) * max_chars:
+                raise InputError(f"{path}: {size / 2**20:.1f} MB, over the limit of {max_chars:,} characters; "
+                                 "split it or raise --max-article-chars")
+            records = _file_records(path, _read_text(path))
+            add(records, entries.get(path.resolve(), {}), path.suffix.lower() in (".html", ".htm", ".xhtml"),
+                skip, max_chars)
+        except Exception as exc:  # one bad file never costs the others their report
+            skip(str(path), exc)
     if urls or feeds:
         from .fetch import Fetcher, feed_links
 
         fetcher = fetcher if fetcher is not None else Fetcher()
         wanted: list[tuple[str, dict]] = [(u, {}) for u in urls]
         for f in feeds:
-            wanted.extend(feed_links(_read_text(f), str(f), since, until))
+            try:
+                wanted.extend(feed_links(_read_text(f), str(f), since, until))
+            except Exception as exc:
+                skip(str(f), exc)
         pages = fetcher.get_many([u for u, _ in wanted])
         for (url, hints), page in zip(wanted, pages, strict=True):
             if isinstance(page, Exception):
-                warnings.append(str(page))
+                skip(url, page)
                 continue
             if page.is_feed:  # a feed's entries, each page fetched in turn
                 entries_ = feed_links(page.text, url, since, until)
                 got = fetcher.get_many([u for u, _ in entries_])
                 for (u, h), p in zip(entries_, got, strict=True):
                     if isinstance(p, Exception):
-                        warnings.append(str(p))
+                        skip(u, p)
                     elif p.is_feed:
-                        warnings.append(f"{u}: a feed inside a feed, not read; pass it on its own")
+                        skip(u, InputError(f"{u}: a feed inside a feed, not read; pass it on its own"))
                     else:
-                        add([_page_record(p, h)], {}, True)
+                        try:
+                            add([_page_record(p, h)], {}, True, skip, max_chars)
+                        except Exception as exc:
+                            skip(u, exc)
                 continue
-            add([_page_record(page, hints)], {}, True)
+            try:
+                add([_page_record(page, hints)], {}, True, skip, max_chars)
+            except Exception as exc:
+                skip(url, exc)
     if not articles:
+        if skipped:
+            raise InputError(f"nothing usable in the input: {len(skipped)} skipped (first: {skipped[0][0]}: "
+                             f"{skipped[0][1]})")
         raise InputError("no article text found in the input; check that the files are not empty "
                          "and the addresses answer")
     articles, year_warnings = complete_years(articles)
@@ -594,7 +685,30 @@ def _unique_id(base: str, taken: set[str]) -> str:
 # --- one article -----------------------------------------------------------------------
 
 
+MAX_LINE_CHARS = 10_000  # a longer line (a text with no line breaks) is read in pieces this long at most
+
+
+def _pieces(text: str, start: int, end: int, size: int = MAX_LINE_CHARS) -> list[tuple[int, int]]:
+    """[start, end) of ``text`` cut into pieces of at most ``size`` characters: after the last
+    sentence stop in each window, else the last space, else at the size."""
+    out = []
+    while end - start > size:
+        window = text[start:start + size]
+        cut = max(window.rfind(". "), window.rfind("! "), window.rfind("? "))
+        cut = cut + 1 if cut > size // 4 else window.rfind(" ")
+        cut = cut if cut > size // 4 else size
+        piece = text[start:start + cut]
+        out.append((start, start + len(piece.rstrip())))
+        start += cut
+        while start < end and text[start].isspace():
+            start += 1
+    if start < end:
+        out.append((start, end))
+    return out
+
+
 def _lines(text: str) -> list[_Line]:
+    """The non-blank lines of ``text``, stripped, a very long one in bounded pieces."""
     out = []
     for m in re.finditer(r"[^\n]+", text):
         raw = m.group(0)
@@ -602,7 +716,8 @@ def _lines(text: str) -> list[_Line]:
         if not stripped:
             continue
         start = m.start() + (len(raw) - len(raw.lstrip()))
-        out.append(_Line(start, start + len(stripped), stripped))
+        for a, b in _pieces(text, start, start + len(stripped)):
+            out.append(_Line(a, b, text[a:b]))
     return out
 
 
@@ -788,7 +903,7 @@ def parse_article(
         unterminated = not line.text.endswith(TERMINAL)
         words = len(line.text.split())
         first_text = not body and not headings
-        if unterminated and (words <= HEADING_MAX_WORDS or first_text):
+        if unterminated and (words <= HEADING_MAX_WORDS or (first_text and words <= 40)):
             headings.append(Span(line.start, line.end))
             if meta.title is None and first_text:
                 meta.title = line.text

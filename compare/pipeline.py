@@ -24,7 +24,7 @@ from .diverge import assess
 from .embed import Embedder, MultilingualEmbedder, OnnxEmbedder
 from .errors import CorpusError
 from .framing import FramingProfiler, document_frequency, word_spans
-from .ingest import load_outlets, read_articles
+from .ingest import MAX_ARTICLE_CHARS, load_outlets, read_articles
 from .judge import NLI_LABELS
 from .schema import Article, Claim, Cluster, Link, Report, Story, divergence_order
 from .stories import StoryGrouper
@@ -55,6 +55,7 @@ class Prepared:
     words: dict[str, np.ndarray] | None = None
     # each claim's multilingual embedding, when some article is not in English (else None)
     bridge: np.ndarray | None = None
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # inputs that could not be read
 
 
 def claim_tokens(claim: Claim) -> tuple[str, ...]:
@@ -134,6 +135,8 @@ class Pipeline:
         since: date | None = None,
         until: date | None = None,
         fetcher=None,
+        strict: bool = False,
+        max_chars: int = MAX_ARTICLE_CHARS,
     ) -> Prepared:
         """Read (fetching the URLs and feeds among ``paths``), split into claims and embed.
         ``embeddings`` (one row per claim) skips the model; ``since``/``until`` bound feeds."""
@@ -146,8 +149,10 @@ class Pipeline:
 
             fetcher = Fetcher(self.cache)
         try:
+            skipped: list[tuple[str, str]] = []
             articles, warnings = read_articles(paths, manifest, load_outlets(outlets_file), fetcher=fetcher,
-                                               since=since, until=until)
+                                               since=since, until=until, strict=strict, skipped=skipped,
+                                               max_chars=max_chars)
         finally:
             if own:
                 fetcher.close()
@@ -192,7 +197,8 @@ class Pipeline:
                 f"{n} article(s) not in English ({', '.join(other)}): their claims are matched to English claims "
                 "by the multilingual encoder; the pair judge and the framing, agency, naming, attribution "
                 "and wording checks read English only and were not applied to them")
-        return Prepared(articles, claims, np.asarray(embeddings), warnings, timings, words, bridge_vectors)
+        return Prepared(articles, claims, np.asarray(embeddings), warnings, timings, words, bridge_vectors,
+                        skipped)
 
     def _extract(self, articles: list[Article]) -> list[Claim]:
         """Claims of every article, in article order; from the cache for articles it holds."""
@@ -377,6 +383,7 @@ class Pipeline:
                if len(rows) < len(claims) else {}),
             timings={k: round(v, 3) for k, v in timings.items()},
             warnings=tuple(prep.warnings),
+            skipped=tuple(prep.skipped),
         )
 
     def _contrast(self, stories: list[Story], claims: list[Claim], clusters: list[Cluster],

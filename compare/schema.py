@@ -179,6 +179,7 @@ class Report:
     params: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    skipped: tuple[tuple[str, str], ...] = ()  # (source, reason) of each input that could not be read
 
     @property
     def excluded(self) -> list[Excluded]:
@@ -219,6 +220,7 @@ class Report:
             "model": self.model,
             "params": self.params,
             "warnings": list(self.warnings),
+            "skipped": [{"source": src, "reason": why} for src, why in self.skipped],
         }
 
 

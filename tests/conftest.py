@@ -7,6 +7,14 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 # the CLI's default cache goes under the tests' own folder, never the user's
 os.environ["XDG_CACHE_HOME"] = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".pytest_cache", "xdg")
 
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+# property tests: 200 examples each in CI; --hypothesis-profile=long for a longer local search
+for _name, _n in (("ci", 200), ("long", 2000)):
+    settings.register_profile(_name, max_examples=_n, deadline=None, derandomize=_name == "ci",
+                              suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+settings.load_profile("ci")
+
 from compare.claims import ClaimExtractor, load_spacy  # noqa: E402
 from compare.cluster import JudgedClusterer  # noqa: E402
 from compare.embed import HashingEmbedder  # noqa: E402

@@ -152,7 +152,7 @@ def test_a_bad_address_is_one_line_and_the_rest_goes_on(server, path, why):
 def test_an_unreachable_host_and_redirects(server):
     arts, warnings = read_articles([f"{server}/old.html", "http://127.0.0.1:9/nothing.html"], fetcher=fetcher())
     assert [a.title for a in arts] == ["Dam talks stall in Strell"]
-    assert any(w.startswith("http://127.0.0.1:9/nothing.html: cannot connect") for w in warnings)
+    assert any(w.startswith("http://127.0.0.1:9/nothing.html: skipped: cannot connect") for w in warnings)
 
 
 def test_fetched_pages_are_kept_in_the_cache(tmp_path, server):
@@ -174,5 +174,5 @@ def test_cli_runs_urls(tmp_path, server):
     res = CliRunner().invoke(cli, ["run", f"{server}/feed.xml", f"{server}/gone.html", "--out", str(out),
                                    "--embedder", "hashing", "--judge", "overlap", "--no-cache"])
     assert res.exit_code == 0, res.output
-    assert "gone.html: the server answered 404" in res.output
+    assert "gone.html: skipped: the server answered 404" in res.output
     assert Path(out / "report.json").is_file()
