@@ -161,8 +161,8 @@ def _writable(out_dir: str) -> None:
             with tempfile.TemporaryDirectory(dir=probe):
                 pass
     except OSError as exc:
-        raise click.ClickException(f"cannot write the reports to {exc.filename or out_dir} "
-                                   f"({exc.strerror or exc}); choose another --out") from None
+        raise click.ClickException(f"cannot write the reports to {out_dir} ({exc.strerror or exc}); "
+                                   "choose another --out") from None
 
 
 @cli.command()
