@@ -145,7 +145,7 @@ class Pipeline:
         own = fetcher is None and any(str(p).lower().startswith(("http://", "https://")) or
                                    str(p).lower().endswith((".xml", ".rss", ".atom")) for p in paths)
         if own:
-            from .fetch import Fetcher
+            from .ingest.web import Fetcher
 
             fetcher = Fetcher(self.cache)
         try:

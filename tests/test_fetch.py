@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from compare.cache import Cache
-from compare.fetch import Fetcher
+from compare.ingest.web import Fetcher
 from compare.ingest import read_articles
 
 PAGES = {

@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 from urllib.robotparser import RobotFileParser
 
-from .errors import InputError
+from ..errors import InputError
 
 USER_AGENT = "compare-news/0.1 (news comparison for research; +https://pypi.org/project/compare-news/)"
 PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain")

@@ -1,0 +1,353 @@
+"""Inputs -> articles: files and folders (at every level, with their manifests), pages and
+feeds; what cannot be read is skipped with its reason."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import tomllib
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from ..errors import InputError
+from ..schema import Article
+from .article import Rule, complete_years, load_rules, parse_article
+from .html import html_to_text
+from .outlets import Outlet, load_outlets, registry
+
+ARTICLE_SUFFIXES = (".txt", ".text", ".md", ".html", ".htm", ".xhtml", ".jsonl", ".json")
+MANIFEST_NAMES = ("manifest.toml", "manifest.csv")
+MAX_ARTICLE_CHARS = 2_000_000  # an article longer than this is skipped (--max-article-chars)
+
+
+def _is_report_folder(names: Sequence[str]) -> bool:
+    """Whether a folder holds a report this tool wrote (report.json beside report.md or .html)."""
+    return "report.json" in names and ("report.md" in names or "report.html" in names)
+
+
+def _walk(folder: Path) -> list[Path]:
+    """Article files under ``folder``, every level, in path order; hidden entries, the
+    ``<page>_files`` folders browsers save beside a page and report folders are passed over."""
+    out = []
+    for root, dirs, names in os.walk(folder):
+        here = Path(root)
+        if _is_report_folder(names):  # a report of an earlier run written inside the corpus
+            dirs[:] = []
+            continue
+        pages = {Path(n).stem for n in names if n.lower().endswith((".html", ".htm"))}
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".")
+                         and not (d.endswith("_files") and d[:-len("_files")] in pages))
+        out.extend(here / n for n in sorted(names)
+                   if not n.startswith(".") and Path(n).suffix.lower() in ARTICLE_SUFFIXES)
+    return sorted(out, key=lambda f: f.relative_to(folder).parts)
+
+
+def discover(paths: Sequence[str | Path]) -> tuple[list[Path], dict[Path, dict]]:
+    """Expand files and folders (at every level) into article files, and collect manifest
+    entries: a manifest in any folder describes the files of that folder."""
+    files: list[Path] = []
+    manifest: dict[Path, dict] = {}
+    read: set[Path] = set()
+    if not paths:
+        raise InputError("no input given; pass article files or a folder of them")
+
+    def manifests_of(folder: Path) -> None:
+        if folder in read:
+            return
+        read.add(folder)
+        for name in MANIFEST_NAMES:
+            if (folder / name).is_file():
+                manifest.update(load_manifest(folder / name))
+
+    for p in map(Path, paths):
+        if not p.exists():
+            raise InputError(f"{p}: no such file or folder; check the path")
+        if p.is_dir():
+            found = _walk(p)
+            if not found:
+                raise InputError(
+                    f"{p}: no article files ({', '.join(ARTICLE_SUFFIXES)}) found in it or its "
+                    "subfolders; add articles or pass the files themselves"
+                )
+            for folder in dict.fromkeys(f.parent.resolve() for f in found):
+                manifests_of(folder)
+            files.extend(found)
+        else:
+            files.append(p)
+            manifests_of(p.parent.resolve())  # a manifest beside a file passed alone describes it too
+    seen: set[Path] = set()
+    unique = []
+    for f in files:
+        if f.resolve() not in seen:
+            seen.add(f.resolve())
+            unique.append(f)
+    return unique, manifest
+
+
+def load_manifest(path: str | Path) -> dict[Path, dict]:
+    """TOML (``[[article]] file=…``) or CSV (``file,outlet,date,url,title``) -> {path: fields}."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: manifest not found; check the path")
+    try:
+        if path.suffix.lower() == ".csv":
+            with path.open(encoding="utf-8", newline="") as fh:
+                rows = list(csv.DictReader(fh))
+        else:
+            rows = tomllib.loads(path.read_text(encoding="utf-8")).get("article", [])
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, csv.Error) as exc:
+        raise InputError(f"{path}: cannot parse manifest ({exc}); fix its syntax") from exc
+    if not rows:
+        raise InputError(f"{path}: no articles listed; write one [[article]] table (or CSV row) "
+                         "per file, with file = \"name.txt\"")
+    out = {}
+    for i, row in enumerate(rows, 1):
+        if not row.get("file"):
+            raise InputError(f"{path}: entry {i} has no 'file'; give each entry the article's file name")
+        target = (path.parent / row["file"]).resolve()
+        out[target] = {k: (v or None) for k, v in row.items() if k != "file"}
+    return out
+
+
+def _read_text(path: Path) -> str:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror}); check permissions") from exc
+    if b"\x00" in raw[:8192]:
+        raise InputError(f"{path}: not a text file; pass .txt, .html or .jsonl articles")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            return raw.decode("cp1252")
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"{path}: not UTF-8 text; convert it with 'iconv -t UTF-8' and try again"
+            ) from exc
+
+
+def read_articles(
+    paths: Sequence[str | Path],
+    manifest: str | Path | None = None,
+    outlets: Sequence[Outlet] | None = None,
+    rules: list[Rule] | None = None,
+    fetcher=None,
+    since: date | None = None,
+    until: date | None = None,
+    strict: bool = False,
+    skipped: list[tuple[str, str]] | None = None,
+    max_chars: int = MAX_ARTICLE_CHARS,
+) -> tuple[list[Article], list[str]]:
+    """Read every article under ``paths`` (files, folders at every level, http(s) URLs of
+    pages or RSS/Atom feeds, local feed files); return them with warnings for the user.
+
+    A file or page that cannot be read (binary, undecodable, over ``max_chars`` characters,
+    malformed, a parser failure, a failed fetch) is skipped with a warning line and appended
+    to ``skipped`` as (source, reason); the others are read. ``strict`` stops at the first
+    instead. Only when nothing is left does the run stop. ``fetcher`` (a
+    :class:`compare.fetch.Fetcher`) fetches; ``since``/``until`` bound a feed's entries."""
+    skipped = skipped if skipped is not None else []
+
+    def skip(source: str, exc: Exception) -> None:
+        if strict:
+            if isinstance(exc, InputError):
+                raise exc
+            raise InputError(f"{source}: cannot be read ({type(exc).__name__}: {exc}); "
+                             "fix or remove the file") from exc
+        msg = " ".join(str(exc).split())
+        reason = msg[len(source):].lstrip(":").strip() if msg.startswith(source) else msg
+        if not isinstance(exc, InputError):
+            reason = f"cannot be read ({type(exc).__name__}: {msg}); fix or remove the file"
+        warnings.append(f"{source}: skipped: {reason}")
+        skipped.append((source, reason))
+    from .web import FEED_SUFFIXES, is_url
+
+    urls = [str(p) for p in paths if is_url(str(p))]
+    feeds = [Path(p) for p in paths if not is_url(str(p)) and Path(p).suffix.lower() in FEED_SUFFIXES
+             and Path(p).is_file()]
+    local = [p for p in paths if not is_url(str(p)) and Path(p) not in feeds]
+    files, entries = discover(local) if local or not (urls or feeds) else ([], {})
+    if manifest:
+        entries.update(load_manifest(manifest))
+    outlets = registry(outlets if outlets is not None else load_outlets())
+    rules = rules if rules is not None else load_rules()
+    articles: list[Article] = []
+    warnings: list[str] = []
+    ids: set[str] = set()
+
+    def add(records: list[tuple[str, str, dict]], override: dict, from_page: bool, skip=None,
+            max_chars: int = MAX_ARTICLE_CHARS) -> None:
+        for source, stem, fields in records:
+            body = fields.pop("text")
+            page = fields.pop("page", None)
+            if not body.strip():
+                reason = ("no text found in the page; save it as .txt" if from_page
+                          else "empty")
+                warnings.append(f"{source}: skipped: {reason}")
+                skipped.append((source, reason))
+                continue
+            if len(body) > max_chars:
+                reason = (f"{len(body):,} characters, over the limit of {max_chars:,}; "
+                          "split it or raise --max-article-chars")
+                if strict:
+                    raise InputError(f"{source}: {reason}")
+                warnings.append(f"{source}: skipped: {reason}")
+                skipped.append((source, reason))
+                continue
+            aid = _unique_id(re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-") or "article", ids)
+            known = {k: v for k, v in fields.items() if v}
+            if known.get("outlet") and from_page:
+                known["outlet_by"] = "page metadata"
+            known |= {k: v for k, v in override.items() if v}
+            if override.get("outlet"):
+                known["outlet_by"] = "manifest"
+            art, warn = parse_article(body, source, aid, known, outlets, rules, page)
+            if not known.get("language"):
+                from dataclasses import replace
+
+                from ..language import detect_language
+
+                own = "\n".join(art.text[s.start:s.end] for s in (*art.headings, *art.body))
+                art = replace(art, language=detect_language(own))
+            articles.append(art)
+            warnings.extend(warn)
+
+    for path in files:
+        try:
+            if path.suffix.lower() not in ARTICLE_SUFFIXES:
+                raise InputError(
+                    f"{path}: unsupported file type '{path.suffix}'; pass {', '.join(ARTICLE_SUFFIXES)}"
+                )
+            size = path.stat().st_size
+            # bytes a character may take: 4 in UTF-8; markup carries many bytes per visible character
+            if size > (4 if path.suffix.lower() in (".txt", ".text", ".md") else 50) * max_chars:
+                raise InputError(f"{path}: {size / 2**20:.1f} MB, over the limit of {max_chars:,} characters; "
+                                 "split it or raise --max-article-chars")
+            records = _file_records(path, _read_text(path))
+            add(records, entries.get(path.resolve(), {}), path.suffix.lower() in (".html", ".htm", ".xhtml"),
+                skip, max_chars)
+        except Exception as exc:  # one bad file never costs the others their report
+            skip(str(path), exc)
+    if urls or feeds:
+        from .web import Fetcher, feed_links
+
+        fetcher = fetcher if fetcher is not None else Fetcher()
+        wanted: list[tuple[str, dict]] = [(u, {}) for u in urls]
+        for f in feeds:
+            try:
+                wanted.extend(feed_links(_read_text(f), str(f), since, until))
+            except Exception as exc:
+                skip(str(f), exc)
+        pages = fetcher.get_many([u for u, _ in wanted])
+        for (url, hints), page in zip(wanted, pages, strict=True):
+            if isinstance(page, Exception):
+                skip(url, page)
+                continue
+            if page.is_feed:  # a feed's entries, each page fetched in turn
+                entries_ = feed_links(page.text, url, since, until)
+                got = fetcher.get_many([u for u, _ in entries_])
+                for (u, h), p in zip(entries_, got, strict=True):
+                    if isinstance(p, Exception):
+                        skip(u, p)
+                    elif p.is_feed:
+                        skip(u, InputError(f"{u}: a feed inside a feed, not read; pass it on its own"))
+                    else:
+                        try:
+                            add([_page_record(p, h)], {}, True, skip, max_chars)
+                        except Exception as exc:
+                            skip(u, exc)
+                continue
+            try:
+                add([_page_record(page, hints)], {}, True, skip, max_chars)
+            except Exception as exc:
+                skip(url, exc)
+    if not articles:
+        if skipped:
+            raise InputError(f"nothing usable in the input: {len(skipped)} skipped (first: {skipped[0][0]}: "
+                             f"{skipped[0][1]})")
+        raise InputError("no article text found in the input; check that the files are not empty "
+                         "and the addresses answer")
+    articles, year_warnings = complete_years(articles)
+    return articles, warnings + year_warnings
+
+
+def _file_records(path: Path, text: str) -> list[tuple[str, str, dict]]:
+    """(source, id stem, fields with "text") for each article a file holds."""
+    records: list[tuple[str, str, dict]] = []
+    suffix = path.suffix.lower()
+    if suffix == ".jsonl":
+        for n, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"{path}:{n}: not JSON ({exc.msg}); one article object a line") from exc
+            records.append(_json_record(rec, f"{path}:{n}", f"{path.stem}-{n}"))
+    elif suffix == ".json":
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path}: not JSON ({exc.msg}); give one article object, or a list of them") from exc
+        items = doc.get("articles", doc) if isinstance(doc, dict) else doc
+        if isinstance(items, dict):
+            records.append(_json_record(items, str(path), path.stem))
+        elif isinstance(items, list):
+            records.extend(_json_record(r, f"{path}:{n}", f"{path.stem}-{n}") for n, r in enumerate(items, 1))
+        else:
+            raise InputError(f"{path}: give one article object, or a list of them")
+    elif suffix in (".html", ".htm", ".xhtml"):
+        body, meta = html_to_text(text)
+        records.append((str(path), path.stem, meta | {"text": body}))
+    else:
+        records.append((str(path), path.stem, {"text": text}))
+    return records
+
+
+def _page_record(page, hints: dict) -> tuple[str, str, dict]:
+    """A fetched page as a record: the id from the address's last part ("…/tass-talks.html"
+    gives tass-talks), the URL the fetch ended at, a feed entry's title and date as hints."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(page.final_url)
+    last = [s for s in parts.path.split("/") if s]
+    stem = Path(last[-1]).stem if last else parts.netloc
+    if page.content_type == "text/plain":
+        meta: dict = {"text": page.text}
+    else:
+        try:
+            body, meta = html_to_text(page.text)
+        except InputError as exc:
+            raise InputError(f"{page.url}: {exc}") from None
+        meta["text"] = body
+    meta.setdefault("url", page.final_url)  # the page's own canonical address first
+    for k in ("title", "date"):
+        if hints.get(k) and not meta.get(k):
+            meta[k] = hints[k]
+    return page.url, stem, meta
+
+
+def _json_record(rec, source: str, stem: str) -> tuple[str, str, dict]:
+    """One article object of a .json or .jsonl file: "text" (or "html"), and optionally
+    "outlet", "title", "date", "url", "author", "language"."""
+    if not isinstance(rec, dict) or not (isinstance(rec.get("text"), str) or isinstance(rec.get("html"), str)):
+        raise InputError(f"{source}: needs a \"text\" (or \"html\") field holding the article")
+    body = rec.get("text") or ""
+    meta = {k: rec.get(k) for k in ("outlet", "title", "date", "url", "author", "language")}
+    meta = {k: v for k, v in meta.items() if isinstance(v, str) and v.strip()}
+    if isinstance(rec.get("html"), str) and rec["html"].strip():
+        body, page = html_to_text(rec["html"])
+        meta = {**page, **meta}
+    return source, stem, meta | {"text": body}
+
+
+def _unique_id(base: str, taken: set[str]) -> str:
+    aid, n = base, 2
+    while aid in taken:
+        aid, n = f"{base}-{n}", n + 1
+    taken.add(aid)
+    return aid
