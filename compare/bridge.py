@@ -14,7 +14,8 @@ The margin and the link floor were chosen on the project's own parallel dev set
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -24,6 +25,8 @@ from .schema import Article, Claim, Story, Thread
 MARGIN = 1.04
 MIN_LINKS = 2
 NEIGHBOURS = 4
+LEAD = 3  # an article's first claims (headline, lead) say which stories to look into
+STORIES_LOOKED_INTO = 3
 
 
 def margin_scores(a: np.ndarray, b: np.ndarray, k: int = NEIGHBOURS) -> tuple[np.ndarray, np.ndarray]:
@@ -47,6 +50,35 @@ def mutual_links(a: np.ndarray, b: np.ndarray, margin: float = MARGIN) -> list[t
             if best_a[j] == i and m[i, j] >= margin]
 
 
+class LazyVectors:
+    """Row vectors computed on first request, by ``encode(rows) -> array``, and kept: the
+    multilingual encoder runs only on the claims the bridge reads."""
+
+    def __init__(self, n: int, encode: Callable[[list[int]], np.ndarray]):
+        self.n, self.encode = n, encode
+        self._rows: dict[int, np.ndarray] = {}
+        self.seconds = 0.0
+
+    def __getitem__(self, rows) -> np.ndarray:
+        rows = [int(r) for r in np.atleast_1d(np.asarray(rows, dtype=int))]
+        todo = sorted({r for r in rows if r not in self._rows})
+        if todo:
+            t = time.perf_counter()
+            vecs = np.asarray(self.encode(todo), dtype=np.float32).reshape(len(todo), -1)
+            self._rows.update(zip(todo, vecs, strict=True))
+            self.seconds += time.perf_counter() - t
+        if not rows:
+            return np.zeros((0, 384), dtype=np.float32)
+        return np.stack([self._rows[r] for r in rows])
+
+    def __len__(self) -> int:
+        return self.n
+
+
+def _leads(rows_of: dict[str, list[int]], articles: Sequence[str], k: int = LEAD) -> list[int]:
+    return [r for a in articles for r in rows_of.get(a, [])[:k]]
+
+
 @dataclass(frozen=True)
 class Bridged:
     stories: list[Story]
@@ -55,11 +87,26 @@ class Bridged:
     links: dict[int, tuple[int, float]]  # other-language claim row -> (English claim row, margin)
 
 
-def bridge(articles: Sequence[Article], claims: Sequence[Claim], vectors: np.ndarray, stories: list[Story],
+def _nearest(vectors, mine: list[int], leads: dict[str, list[int]], stories: list[Story],
+             top: int = STORIES_LOOKED_INTO) -> list[Story]:
+    """The ``top`` stories whose leads are nearest an article's lead (all, when there are few),
+    in story order."""
+    if len(stories) <= top or not mine:
+        return stories
+    a = vectors[mine]
+    score = {s.id: float((a @ vectors[leads[s.id]].T).max()) if leads[s.id] else -1.0 for s in stories}
+    keep = set(sorted(score, key=lambda sid: (-score[sid], sid))[:top])
+    return [s for s in stories if s.id in keep]
+
+
+def bridge(articles: Sequence[Article], claims: Sequence[Claim], vectors, stories: list[Story],
            threads: list[Thread], english_labels: dict[int, int], margin: float = MARGIN,
            min_links: int = MIN_LINKS) -> Bridged:
     """Join the other-language articles to the English ``stories`` and their claims to the
-    English claims' facts (``english_labels``: claim row -> fact label); see the module."""
+    English claims' facts (``english_labels``: claim row -> fact label); see the module.
+    ``vectors[rows]`` gives the claims' multilingual embeddings (an array, or
+    :class:`LazyVectors`); an article is looked for in the three stories whose leads are
+    nearest its own."""
     rows_of: dict[str, list[int]] = {}
     for i, c in enumerate(claims):
         rows_of.setdefault(c.article, []).append(i)
@@ -72,12 +119,14 @@ def bridge(articles: Sequence[Article], claims: Sequence[Claim], vectors: np.nda
     joined: dict[str, list[str]] = {s.id: [] for s in stories}
     alone: list[Story] = []
     links: dict[int, tuple[int, float]] = {}
+    # each English story's leads (its articles' first claims): where an article is looked for
+    leads = {s.id: _leads(rows_of, s.articles) for s in stories}
     for a in articles:
         if lang[a.id] == "en":
             continue
         mine = rows_of.get(a.id, [])
         best: tuple[int, str, list] | None = None
-        for s in stories:
+        for s in _nearest(vectors, _leads(rows_of, [a.id]), leads, stories):
             theirs = english_rows[s.id]
             found = mutual_links(vectors[mine], vectors[theirs], margin) if mine and theirs else []
             if len(found) >= min_links and (best is None or len(found) > best[0]):

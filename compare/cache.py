@@ -31,7 +31,7 @@ from sys import intern
 
 import numpy as np
 
-from .schema import Article, Claim, Quantity
+from .schema import Article, Claim, Quantity, Tokens
 
 FORMAT = 1  # bump when what a table holds changes shape
 
@@ -74,7 +74,7 @@ def code_digest() -> str:
 
 
 def claim_to_dict(c: Claim) -> dict:
-    return asdict(c)
+    return asdict(c) | {"tokens": [list(t) for t in c.tokens]}
 
 
 def claim_from_dict(d: dict) -> Claim:
@@ -82,7 +82,7 @@ def claim_from_dict(d: dict) -> Claim:
         "numbers": tuple(Quantity(**q) for q in d["numbers"]),
         "dates": tuple(d["dates"]), "places": tuple(d["places"]), "entities": tuple(d["entities"]),
         "lemmas": tuple(map(intern, d["lemmas"])),
-        "tokens": tuple((a, b, intern(lem), intern(pos), intern(dep), h) for a, b, lem, pos, dep, h in d["tokens"]),
+        "tokens": Tokens(d["tokens"]),
     }))
 
 

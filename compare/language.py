@@ -25,7 +25,9 @@ def _detector():
 # English function words no other language writes often: a text where they are one word in
 # eight is English without asking lingua (whose models take a second to load)
 ENGLISH_WORDS = frozenset("the and of to that is was for with said his her from have has were this which are by "
-                          "it its their they been would will".split())
+                          "it its their they been would will in on at after while who he she not be an as but".split())
+LATIN_MIN_WORDS = 40  # a shorter text in Latin letters is English unless lingua is sure
+LATIN_CONFIDENCE = 0.9
 ENGLISH_SHARE = 0.125
 
 
@@ -37,9 +39,15 @@ def detect_language(text: str) -> str:
         return "en"
     if sum(w.strip(".,;:!?\"'()“”‘’") in ENGLISH_WORDS for w in words) >= ENGLISH_SHARE * len(words):
         return "en"
+    letters = [ch for ch in sample if ch.isalpha()]
+    latin = sum(ch.isascii() or "\u00c0" <= ch <= "\u024f" for ch in letters) >= 0.5 * max(len(letters), 1)
+    if latin and len(words) < LATIN_MIN_WORDS:
+        need = LATIN_CONFIDENCE  # short Latin-script texts are where lingua errs ("Yoruba" for a name-heavy line)
+    else:
+        need = LATIN_CONFIDENCE if latin else MIN_CONFIDENCE
     values = _detector().compute_language_confidence_values(sample)
     if not values:
         return "en"
     top = values[0]
     code = top.language.iso_code_639_1.name.lower()
-    return code if code == "en" or top.value >= MIN_CONFIDENCE else "en"
+    return code if code == "en" or top.value >= need else "en"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .bridge import MARGIN, bridge
+from .bridge import MARGIN, LazyVectors, bridge
 from .cache import Cache, CachedJudge
 from .claims import ClaimExtractor
 from .cluster import ClaimClusterer, JudgedClusterer, cosine_distances, relabel_in_order
@@ -53,8 +53,8 @@ class Prepared:
     # each claim's word-model probabilities (framing), one per token; None when the embedder
     # gives no word vectors or the framing model reads another embedder's
     words: dict[str, np.ndarray] | None = None
-    # each claim's multilingual embedding, when some article is not in English (else None)
-    bridge: np.ndarray | None = None
+    # the claims' multilingual embeddings (computed when read), when some article is not in English
+    bridge: LazyVectors | None = None
     skipped: list[tuple[str, str]] = field(default_factory=list)  # inputs that could not be read
 
 
@@ -187,11 +187,12 @@ class Pipeline:
         bridge_vectors = None
         other = sorted({a.language for a in articles if a.language != "en"})
         if other:
-            t = time.perf_counter()
             texts = [" ".join(c.text.split()) for c in claims]
-            vecs, _ = self._encode(texts, None, "", lambda x: x, self.multilingual)
-            bridge_vectors = np.array(vecs, dtype=np.float32).reshape(len(claims), -1)
-            timings["embed multilingual"] = time.perf_counter() - t
+            # computed for the claims the bridge reads (the other languages', and the English
+            # stories it looks into), when it reads them; through the cache
+            bridge_vectors = LazyVectors(
+                len(claims), lambda rows: np.array(self._encode([texts[i] for i in rows], None, "", lambda x: x,
+                                                                self.multilingual)[0], dtype=np.float32))
             n = sum(a.language != "en" for a in articles)
             warnings.append(
                 f"{n} article(s) not in English ({', '.join(other)}): their claims are matched to English claims "
@@ -283,6 +284,7 @@ class Pipeline:
             b = bridge(articles, claims, prep.bridge, stories, threads,
                        dict(zip(rows.tolist(), en_labels.tolist(), strict=True)), self.bridge_margin)
             stories, threads, labels, bridged = b.stories, b.threads, relabel_in_order(b.labels), b.links
+            timings["embed multilingual"] = prep.bridge.seconds
             story_of = {aid: s.id for s in stories for aid in s.articles}
             thread_of = {s.id: s.thread for s in stories}
             log.info("bridge: %d claims in other languages linked to English ones", len(bridged))

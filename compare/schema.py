@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+import numpy as np
 
 # spaCy entity labels, by what a stage uses them for
 NAME_LABELS = frozenset({"PERSON", "GPE", "LOC", "FAC", "ORG", "NORP"})  # someone or something named
@@ -65,6 +68,62 @@ class Quantity:
     qualifier: str = ""
 
 
+class Tokens(Sequence):
+    """A claim's parse, one (start, end, lemma, POS, dependency, head) tuple per token, held as
+    one int32 array (24 bytes a token, strings as ids into a process-wide vocabulary): the
+    tuples of tuples it replaces took 150 bytes a token, 1.1 GB at 10,000 articles. Reads as a
+    sequence of those tuples; equal to any sequence of the same tuples."""
+
+    __slots__ = ("_rows",)
+    _ids: dict[str, int] = {}
+    _words: list[str] = []
+
+    def __init__(self, tokens: Iterable[tuple[int, int, str, str, str, int]] = ()):
+        rows = [(a, b, self._id(lem), self._id(pos), self._id(dep), h) for a, b, lem, pos, dep, h in tokens]
+        self._rows = np.array(rows, dtype=np.int32).reshape(len(rows), 6)
+
+    @classmethod
+    def _id(cls, word: str) -> int:
+        got = cls._ids.get(word)
+        if got is None:
+            got = cls._ids[word] = len(cls._words)
+            cls._words.append(word)
+        return got
+
+    def _row(self, r) -> tuple[int, int, str, str, str, int]:
+        a, b, lem, pos, dep, h = r.tolist()
+        w = self._words
+        return a, b, w[lem], w[pos], w[dep], h
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return tuple(self)[i]
+        return self._row(self._rows[i])
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __iter__(self):
+        w = self._words
+        return ((a, b, w[lem], w[pos], w[dep], h) for a, b, lem, pos, dep, h in self._rows.tolist())
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Sequence) and len(other) == len(self) and all(
+            tuple(x) == y for x, y in zip(other, self, strict=True))
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return f"Tokens({list(self)!r})"
+
+    def __reduce__(self):  # pickled as its tuples: another process has its own vocabulary
+        return (Tokens, (tuple(self),))
+
+    def __deepcopy__(self, memo):
+        return self
+
+
 @dataclass(frozen=True)
 class Claim:
     """A sentence (or headline) of an outlet's own text."""
@@ -87,7 +146,7 @@ class Claim:
     negated: bool = False
     lemmas: tuple[str, ...] = ()
     # the parse, one (start, end, lemma, POS, dependency, head index in this tuple or -1) per token
-    tokens: tuple[tuple[int, int, str, str, str, int], ...] = ()
+    tokens: Sequence[tuple[int, int, str, str, str, int]] = ()  # a Tokens from the splitter
 
 
 @dataclass(frozen=True)
