@@ -54,7 +54,8 @@ def file_digest(path: Path) -> str:
 
 # what computes a cached value: the claim splitter and its data, the embedders, the framing
 # word model, the pair judge, the models; editing the report or the clustering keeps the cache
-CACHED_BY = ("cache.py", "claims.py", "schema.py", "embed.py", "framing.py", "judge.py", "data", "models")
+CACHED_BY = ("cache.py", "claims.py", "schema.py", "embed.py", "framing.py", "judge.py", "language.py", "data",
+             "models")
 
 
 @lru_cache(maxsize=1)
@@ -133,7 +134,7 @@ class Cache:
     # claims -------------------------------------------------------------------------------
 
     def article_key(self, a: Article, extractor: str) -> str:
-        return digest("claims", self.version, extractor, a.id, a.outlet, a.title, a.date, a.text,
+        return digest("claims", self.version, extractor, a.id, a.outlet, a.title, a.date, a.language, a.text,
                       [(s.start, s.end) for s in a.body], [(s.start, s.end) for s in a.headings])
 
     def get_claims(self, keys: Sequence[str]) -> dict[str, list[Claim]]:

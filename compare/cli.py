@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -215,9 +216,16 @@ def run(paths, out_dir, views, manifest, outlets_file, since, until, strict, max
                                        "choose another --out or free some space") from None
     except CompareError as exc:
         raise click.ClickException(str(exc)) from None
-    except KeyboardInterrupt:
-        raise click.ClickException(f"interrupted; nothing was written, and the reports in {out_dir} are as "
-                                   "they were") from None
+    except KeyboardInterrupt:  # reports are renamed into place only once all are written
+        click.echo(f"Error: interrupted; nothing was written, and the reports in {out_dir} are as they were",
+                   err=True)
+        sys.exit(130)
+    except sqlite3.Error as exc:
+        raise click.ClickException(f"the cache cannot be used ({exc}); pass --no-cache, or --cache with "
+                                   "another file") from None
+    except OSError as exc:  # an input that vanished or cannot be opened mid-run
+        raise click.ClickException(f"{exc.filename or 'input'}: {exc.strerror or exc}; check the path and "
+                                   "its permissions") from None
     multi = [c for c in report.clusters if c.verdict != "single-source"]
     click.echo(
         f"{len(report.articles)} articles, {len(report.claims)} claims, "

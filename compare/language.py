@@ -35,12 +35,13 @@ def detect_language(text: str) -> str:
     """ISO 639-1 code of ``text``'s language ("en" unless another is clear)."""
     sample = " ".join(text[:SAMPLE_CHARS].split())
     words = sample.lower().split()
-    if len(words) < MIN_WORDS:
+    letters = [ch for ch in sample if ch.isalpha()]
+    latin = sum(ch.isascii() or "\u00c0" <= ch <= "\u024f" for ch in letters) >= 0.5 * max(len(letters), 1)
+    # Chinese and Japanese put no spaces between words: count their letters instead
+    if len(words) < MIN_WORDS and (latin or len(letters) < 3 * MIN_WORDS):
         return "en"
     if sum(w.strip(".,;:!?\"'()“”‘’") in ENGLISH_WORDS for w in words) >= ENGLISH_SHARE * len(words):
         return "en"
-    letters = [ch for ch in sample if ch.isalpha()]
-    latin = sum(ch.isascii() or "\u00c0" <= ch <= "\u024f" for ch in letters) >= 0.5 * max(len(letters), 1)
     if latin and len(words) < LATIN_MIN_WORDS:
         need = LATIN_CONFIDENCE  # short Latin-script texts are where lingua errs ("Yoruba" for a name-heavy line)
     else:
@@ -51,3 +52,19 @@ def detect_language(text: str) -> str:
     top = values[0]
     code = top.language.iso_code_639_1.name.lower()
     return code if code == "en" or top.value >= need else "en"
+
+
+def normalize_language(value) -> str | None:
+    """A language as manifests and scrapers write it ("en", "EN", "en-US", "pt_BR", "English")
+    -> its ISO 639-1 code; None when it names no language (then the text is detected)."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    v = value.strip().lower().replace("_", "-").split("-")[0]
+    if len(v) == 2 and v.isalpha():
+        return v
+    from lingua import Language
+
+    for lang in Language.all():
+        if lang.name.lower() == v:
+            return lang.iso_code_639_1.name.lower()
+    return None

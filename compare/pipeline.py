@@ -194,10 +194,15 @@ class Pipeline:
                 len(claims), lambda rows: np.array(self._encode([texts[i] for i in rows], None, "", lambda x: x,
                                                                 self.multilingual)[0], dtype=np.float32))
             n = sum(a.language != "en" for a in articles)
-            warnings.append(
-                f"{n} article(s) not in English ({', '.join(other)}): their claims are matched to English claims "
-                "by the multilingual encoder; the pair judge and the framing, agency, naming, attribution "
-                "and wording checks read English only and were not applied to them")
+            if n == len(articles):  # nothing to bridge to: every stage reads them, as English
+                bridge_vectors = None
+                warnings.append(f"no article is in English ({', '.join(other)}): all are read by the English "
+                                "stages, whose words, names and agency checks are unreliable on them")
+            else:
+                warnings.append(
+                    f"{n} article(s) not in English ({', '.join(other)}): their claims are matched to English "
+                    "claims by the multilingual encoder; the pair judge and the framing, agency, naming, "
+                    "attribution and wording checks read English only and were not applied to them")
         return Prepared(articles, claims, np.asarray(embeddings), warnings, timings, words, bridge_vectors,
                         skipped)
 

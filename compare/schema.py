@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -82,12 +83,18 @@ class Tokens(Sequence):
         rows = [(a, b, self._id(lem), self._id(pos), self._id(dep), h) for a, b, lem, pos, dep, h in tokens]
         self._rows = np.array(rows, dtype=np.int32).reshape(len(rows), 6)
 
+    _lock = threading.Lock()
+
     @classmethod
     def _id(cls, word: str) -> int:
         got = cls._ids.get(word)
         if got is None:
-            got = cls._ids[word] = len(cls._words)
-            cls._words.append(word)
+            with cls._lock:  # a Dask worker's threads share the vocabulary
+                got = cls._ids.get(word)
+                if got is None:
+                    got = len(cls._words)
+                    cls._words.append(word)
+                    cls._ids[word] = got
         return got
 
     def _row(self, r) -> tuple[int, int, str, str, str, int]:

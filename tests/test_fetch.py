@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from compare.cache import Cache
-from compare.ingest.web import Fetcher
 from compare.ingest import read_articles
+from compare.ingest.web import Fetcher
 
 PAGES = {
     "dam-talks.html": ("Daily Page", "Dam talks stall in Strell", "2024-03-04", [
@@ -76,6 +76,13 @@ class Handler(BaseHTTPRequestHandler):
             self._send(200, "text/html", b"<html>", length=50 * 2**20)
         elif self.path == "/photo.jpg":
             self._send(200, "image/jpeg", b"\xff\xd8\xff\xe0" + b"\x00" * 64)
+        elif self.path == "/sneaky.xml":  # a "feed" whose body is a file name
+            self._send(200, "application/xml", b"/etc/hostname")
+        elif self.path == "/to-private.html":  # a redirect into a path robots.txt refuses
+            self.send_response(302)
+            self.send_header("Location", "/private/page.html")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
         elif self.path == "/old.html":
             self.send_response(301)
             self.send_header("Location", "/dam-talks.html")
@@ -176,3 +183,20 @@ def test_cli_runs_urls(tmp_path, server):
     assert res.exit_code == 0, res.output
     assert "gone.html: skipped: the server answered 404" in res.output
     assert Path(out / "report.json").is_file()
+
+
+def test_a_feed_body_is_never_read_as_a_file_name_and_redirects_are_checked_hop_by_hop(server):
+    arts, warnings = read_articles([f"{server}/dam-talks.html", f"{server}/sneaky.xml", f"{server}/to-private.html"],
+                                   fetcher=fetcher())
+    assert [a.title for a in arts] == ["Dam talks stall in Strell"]
+    assert any("sneaky.xml: skipped: not an RSS or Atom feed" in w for w in warnings)
+    assert any("to-private.html: skipped: the site's robots.txt does not allow" in w for w in warnings)
+
+
+def test_private_addresses_are_known():
+    from compare.ingest.web import _private, decode_page
+
+    assert _private("127.0.0.1") and _private("10.1.2.3") and _private("169.254.169.254") and _private("::1")
+    assert not _private("8.8.8.8")
+    assert decode_page("Привет".encode("cp1251"), "text/html; charset=windows-1251") == "Привет"
+    assert decode_page(b"<meta charset='windows-1251'>" + "Привет".encode("cp1251")).endswith("Привет")

@@ -310,3 +310,38 @@ def test_each_article_gets_its_language(corpus):
     })
     arts, _ = read_articles([folder])
     assert {a.id: a.language for a in arts} == {"en": "en", "ru": "ru", "es": "es"}
+
+
+def test_manifests_as_spreadsheets_and_people_write_them(tmp_path):
+    (tmp_path / "a.txt").write_text(STORY, encoding="utf-8")
+    (tmp_path / "b.txt").write_text(STORY, encoding="utf-8")
+    (tmp_path / "manifest.csv").write_bytes("\ufefffile,outlet,language,notes\na.txt,Outlet A,en-US,x\nb.txt,Outlet B,,\n"
+                                            .encode("utf-8"))
+    arts, _ = read_articles([tmp_path])
+    assert [(a.outlet, a.language) for a in arts] == [("Outlet A", "en"), ("Outlet B", "en")]
+    (tmp_path / "manifest.csv").unlink()
+    (tmp_path / "manifest.toml").write_text('[article]\nfile = "a.txt"\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"\[\[article\]\]"):
+        read_articles([tmp_path])
+
+
+def test_xhtml_and_deep_markup_keep_their_text():
+    from compare.ingest import html_to_text
+
+    text, _ = html_to_text('<?xml version="1.0" encoding="UTF-8"?><html><body><p>Talks resumed on Monday.</p>'
+                           '</body></html>')
+    assert text == "Talks resumed on Monday.\n"
+    deep = "<html><body><p>Menu</p>" + "<div>" * 3000 + "<p>The dam talks stalled.</p>" + "</div>" * 3000 + "</body></html>"
+    assert "The dam talks stalled." in html_to_text(deep)[0]
+
+
+def test_outlet_files_with_mistakes_are_one_line_errors(tmp_path):
+    from compare.ingest import load_outlets
+
+    bad = tmp_path / "o.toml"
+    bad.write_text('[[outlet]]\nname = "Wire"\nmarks = ["(unclosed"]\n', encoding="utf-8")
+    with pytest.raises(InputError, match="no regular expression"):
+        load_outlets(bad)
+    bad.write_text('[[outlet]]\nname = "Wire"\ndomains = "wire.example"\n', encoding="utf-8")
+    assert load_outlets(bad).by_url("https://wire.example/a").name == "Wire"
+    assert load_outlets().by_url("https://bbc.co.uk:x@evil.example/") is None

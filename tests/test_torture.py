@@ -134,6 +134,6 @@ def test_an_interrupted_run_leaves_the_last_report_unchanged(torture, tmp_path, 
     finally:
         (folder / "tass.txt").write_text((folder / "tass.txt").read_text().replace(
             "\nA new paragraph was added on Tuesday.\n", ""))
-    assert res.exit_code == 1
+    assert res.exit_code == 130
     assert "interrupted; nothing was written" in res.output
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # no temporary file left either

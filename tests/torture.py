@@ -56,7 +56,8 @@ def make(folder: Path, max_chars: int = 20_000) -> dict[str, str | None]:
                                          encoding="utf-8")
     return {
         "broken.txt": "not a text file", "undecodable.txt": "not UTF-8", "huge.txt": "over the limit",
-        "empty.txt": "empty", "blank.md": "empty", "bad.jsonl": "not JSON", "nul.txt": "not a text file",
+        "empty.txt": "empty", "blank.md": "empty", "bad.jsonl:2": "not JSON", "nul.txt": "not a text file",
+        "bad.jsonl:1": None,  # the good line of a file with a bad one is read
         "tass.txt": None, "moscow-times.txt": None, "crlf-bom.txt": None, "marks.txt": None,
         "long-line.txt": None, "deep.html": None, "hostile.html": None, "copy-of-tass.txt": None,
     }

@@ -10,12 +10,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from ..schema import Article, Excluded, Span
 from .html import PageText
 from .outlets import Outlet, _data_text, _outlet_from_tag, _outlet_from_url, registry
 
-TERMINAL = tuple('.!?"”’\')…:;')
+TERMINAL = tuple('.!?"”’\')…:;。！？」』।؟۔։')
 MONTHS = (
     "jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|"
     "sep(t|tember)?|oct(ober)?|nov(ember)?|dec(ember)?"
@@ -36,6 +37,7 @@ DATELINE = re.compile(
 URL = re.compile(r"https?://[^\s<>\"')]+")
 URL_DATE = re.compile(r"/(20\d\d|19\d\d)/(\d{1,2})/(\d{1,2})(/|$|-)")
 HEADING_MAX_WORDS = 12
+INDENT = re.compile(r"[ \t]*")
 WORDY = re.compile(r"[^\W_]")  # a letter or digit, in any script
 
 
@@ -83,7 +85,8 @@ def _pieces(text: str, start: int, end: int, size: int = MAX_LINE_CHARS) -> list
     out = []
     while end - start > size:
         window = text[start:start + size]
-        cut = max(window.rfind(". "), window.rfind("! "), window.rfind("? "))
+        cut = max(window.rfind(". "), window.rfind("! "), window.rfind("? "), window.rfind("。"),
+                  window.rfind("！"), window.rfind("？"))
         cut = cut + 1 if cut > size // 4 else window.rfind(" ")
         cut = cut if cut > size // 4 else size
         piece = text[start:start + cut]
@@ -257,7 +260,7 @@ def parse_article(
     kept = []
     for line in candidates:
         nxt = text.find("\n", line.end)
-        after = nxt + 1 + (len(text[nxt + 1:]) - len(text[nxt + 1:].lstrip(" \t"))) if nxt >= 0 else -1
+        after = INDENT.match(text, nxt + 1).end() if nxt >= 0 else -1
         if (after in pitches and not line.text.endswith(TERMINAL) and len(line.text.split()) <= 6
                 and text[line.end:nxt].strip() == ""):
             exclude(line.start, line.end, "newsletter box")
@@ -337,7 +340,9 @@ def parse_article(
                 break
     warnings = []
     if not meta.outlet:
-        meta.outlet, meta.outlet_by = Path(source).stem, "file name"
+        host = (urlsplit(source).hostname or "") if source.lower().startswith(("http://", "https://")) else ""
+        meta.outlet, meta.outlet_by = (re.sub(r"^www\.", "", host), "address") if host else (Path(source).stem,
+                                                                                          "file name")
         warnings.append(
             f"{source}: outlet not recognised, using '{meta.outlet}'; "
             "name it in a manifest or add a signature to outlets.toml"

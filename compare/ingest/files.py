@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from ..errors import InputError
+from ..language import normalize_language
 from ..schema import Article
 from .article import Rule, complete_years, load_rules, parse_article
 from .html import html_to_text
@@ -24,16 +25,26 @@ MAX_ARTICLE_CHARS = 2_000_000  # an article longer than this is skipped (--max-a
 
 
 def _is_report_folder(names: Sequence[str]) -> bool:
-    """Whether a folder holds a report this tool wrote (report.json beside report.md or .html)."""
-    return "report.json" in names and ("report.md" in names or "report.html" in names)
+    """Whether a folder holds a report this tool wrote (any of its views' pairs of files)."""
+    return any(f"{v}.md" in names and f"{v}.html" in names for v in ("report", "teach", "factcheck")) or (
+        "report.json" in names and "report.md" in names)
 
 
-def _walk(folder: Path) -> list[Path]:
+def _walk(folder: Path, problems: list[tuple[str, str]] | None = None) -> list[Path]:
     """Article files under ``folder``, every level, in path order; hidden entries, the
     ``<page>_files`` folders browsers save beside a page and report folders are passed over."""
     out = []
-    for root, dirs, names in os.walk(folder):
+    visited: set[Path] = set()
+    def unreadable(exc: OSError) -> None:  # a folder that cannot be entered is said, not passed over
+        if problems is not None:
+            problems.append((str(exc.filename), f"folder not read ({exc.strerror}); check its permissions"))
+
+    for root, dirs, names in os.walk(folder, followlinks=True, onerror=unreadable):
         here = Path(root)
+        if here.resolve() in visited:  # a link back up the tree
+            dirs[:] = []
+            continue
+        visited.add(here.resolve())
         if _is_report_folder(names):  # a report of an earlier run written inside the corpus
             dirs[:] = []
             continue
@@ -45,7 +56,8 @@ def _walk(folder: Path) -> list[Path]:
     return sorted(out, key=lambda f: f.relative_to(folder).parts)
 
 
-def discover(paths: Sequence[str | Path]) -> tuple[list[Path], dict[Path, dict]]:
+def discover(paths: Sequence[str | Path], problems: list[tuple[str, str]] | None = None,
+             ) -> tuple[list[Path], dict[Path, dict]]:
     """Expand files and folders (at every level) into article files, and collect manifest
     entries: a manifest in any folder describes the files of that folder."""
     files: list[Path] = []
@@ -66,7 +78,7 @@ def discover(paths: Sequence[str | Path]) -> tuple[list[Path], dict[Path, dict]]
         if not p.exists():
             raise InputError(f"{p}: no such file or folder; check the path")
         if p.is_dir():
-            found = _walk(p)
+            found = _walk(p, problems)
             if not found:
                 raise InputError(
                     f"{p}: no article files ({', '.join(ARTICLE_SUFFIXES)}) found in it or its "
@@ -93,22 +105,28 @@ def load_manifest(path: str | Path) -> dict[Path, dict]:
     if not path.is_file():
         raise InputError(f"{path}: manifest not found; check the path")
     try:
-        if path.suffix.lower() == ".csv":
-            with path.open(encoding="utf-8", newline="") as fh:
+        if path.suffix.lower() == ".csv":  # utf-8-sig: spreadsheets start their CSV with a BOM
+            with path.open(encoding="utf-8-sig", newline="") as fh:
                 rows = list(csv.DictReader(fh))
         else:
-            rows = tomllib.loads(path.read_text(encoding="utf-8")).get("article", [])
+            rows = tomllib.loads(path.read_text(encoding="utf-8-sig")).get("article", [])
     except (UnicodeDecodeError, tomllib.TOMLDecodeError, csv.Error) as exc:
-        raise InputError(f"{path}: cannot parse manifest ({exc}); fix its syntax") from exc
+        raise InputError(f"{path}: cannot parse manifest ({' '.join(str(exc).split())}); fix its syntax") from exc
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the manifest ({exc.strerror}); check permissions") from exc
+    if isinstance(rows, dict):
+        raise InputError(f"{path}: write each article as [[article]] (a list of tables), not [article]")
     if not rows:
         raise InputError(f"{path}: no articles listed; write one [[article]] table (or CSV row) "
                          "per file, with file = \"name.txt\"")
     out = {}
     for i, row in enumerate(rows, 1):
-        if not row.get("file"):
+        if not isinstance(row, dict) or not isinstance(row.get("file"), str) or not row["file"].strip():
             raise InputError(f"{path}: entry {i} has no 'file'; give each entry the article's file name")
         target = (path.parent / row["file"]).resolve()
-        out[target] = {k: (v or None) for k, v in row.items() if k != "file"}
+        # extra columns are ignored, missing ones left to detection; values as text
+        out[target] = {str(k): (str(v).strip() or None) if v is not None else None
+                       for k, v in row.items() if k not in ("file", None)}
     return out
 
 
@@ -149,7 +167,9 @@ def read_articles(
     malformed, a parser failure, a failed fetch) is skipped with a warning line and appended
     to ``skipped`` as (source, reason); the others are read. ``strict`` stops at the first
     instead. Only when nothing is left does the run stop. ``fetcher`` (a
-    :class:`compare.fetch.Fetcher`) fetches; ``since``/``until`` bound a feed's entries."""
+    :class:`compare.ingest.web.Fetcher`) fetches; ``since``/``until`` bound a feed's entries; the
+    links of a fetched feed are not followed to local or private addresses unless the feed is
+    on one."""
     skipped = skipped if skipped is not None else []
 
     def skip(source: str, exc: Exception) -> None:
@@ -170,7 +190,8 @@ def read_articles(
     feeds = [Path(p) for p in paths if not is_url(str(p)) and Path(p).suffix.lower() in FEED_SUFFIXES
              and Path(p).is_file()]
     local = [p for p in paths if not is_url(str(p)) and Path(p) not in feeds]
-    files, entries = discover(local) if local or not (urls or feeds) else ([], {})
+    problems: list[tuple[str, str]] = []
+    files, entries = discover(local, problems) if local or not (urls or feeds) else ([], {})
     if manifest:
         entries.update(load_manifest(manifest))
     outlets = registry(outlets if outlets is not None else load_outlets())
@@ -178,6 +199,10 @@ def read_articles(
     articles: list[Article] = []
     warnings: list[str] = []
     ids: set[str] = set()
+
+    for source, reason in problems:
+        warnings.append(f"{source}: skipped: {reason}")
+        skipped.append((source, reason))
 
     def add(records: list[tuple[str, str, dict]], override: dict, from_page: bool, skip=None,
             max_chars: int = MAX_ARTICLE_CHARS) -> None:
@@ -205,7 +230,15 @@ def read_articles(
             known |= {k: v for k, v in override.items() if v}
             if override.get("outlet"):
                 known["outlet_by"] = "manifest"
-            art, warn = parse_article(body, source, aid, known, outlets, rules, page)
+            known["language"] = normalize_language(known.get("language"))
+            try:
+                art, warn = parse_article(body, source, aid, known, outlets, rules, page)
+            except Exception as exc:  # this record only
+                ids.discard(aid)
+                if skip is None:
+                    raise
+                skip(source, exc)
+                continue
             if not known.get("language"):
                 from dataclasses import replace
 
@@ -227,44 +260,48 @@ def read_articles(
             if size > (4 if path.suffix.lower() in (".txt", ".text", ".md") else 50) * max_chars:
                 raise InputError(f"{path}: {size / 2**20:.1f} MB, over the limit of {max_chars:,} characters; "
                                  "split it or raise --max-article-chars")
-            records = _file_records(path, _read_text(path))
+            records = _file_records(path, _read_text(path), skip)
             add(records, entries.get(path.resolve(), {}), path.suffix.lower() in (".html", ".htm", ".xhtml"),
                 skip, max_chars)
         except Exception as exc:  # one bad file never costs the others their report
             skip(str(path), exc)
     if urls or feeds:
-        from .web import Fetcher, feed_links
+        from urllib.parse import urlsplit
+
+        from .web import Fetcher, _private, feed_links
 
         fetcher = fetcher if fetcher is not None else Fetcher()
-        wanted: list[tuple[str, dict]] = [(u, {}) for u in urls]
-        for f in feeds:
+        seen: set[str] = set()
+
+        def fresh(links: list[tuple[str, dict]]) -> list[tuple[str, dict]]:
+            """Each address once, however many feeds list it."""
+            out = [(u, h) for u, h in links if u not in seen]
+            seen.update(u for u, _ in out)
+            return out
+
+        def read_pages(links: list[tuple[str, dict]], private_ok: bool, feeds_ok: bool) -> None:
+            for (url, hints), page in zip(links, fetcher.get_many([u for u, _ in links], private_ok), strict=True):
+                try:
+                    if isinstance(page, Exception):
+                        raise page
+                    if page.is_feed and not feeds_ok:
+                        raise InputError(f"{url}: a feed inside a feed, not read; pass it on its own")
+                    if page.is_feed:  # its entries; a local or private address only if the feed is on one
+                        host = urlsplit(page.final_url).hostname or ""
+                        read_pages(fresh(feed_links(page.text, url, since, until)), _private(host), False)
+                    else:
+                        add([_page_record(page, hints)], {}, True, skip, max_chars)
+                except Exception as exc:  # this page only
+                    skip(url, exc)
+
+        read_pages(fresh([(u, {}) for u in urls]), True, True)
+        for f in feeds:  # a feed file the user gave: its links are the user's
             try:
-                wanted.extend(feed_links(_read_text(f), str(f), since, until))
+                links = feed_links(_read_text(f), str(f), since, until)
             except Exception as exc:
                 skip(str(f), exc)
-        pages = fetcher.get_many([u for u, _ in wanted])
-        for (url, hints), page in zip(wanted, pages, strict=True):
-            if isinstance(page, Exception):
-                skip(url, page)
                 continue
-            if page.is_feed:  # a feed's entries, each page fetched in turn
-                entries_ = feed_links(page.text, url, since, until)
-                got = fetcher.get_many([u for u, _ in entries_])
-                for (u, h), p in zip(entries_, got, strict=True):
-                    if isinstance(p, Exception):
-                        skip(u, p)
-                    elif p.is_feed:
-                        skip(u, InputError(f"{u}: a feed inside a feed, not read; pass it on its own"))
-                    else:
-                        try:
-                            add([_page_record(p, h)], {}, True, skip, max_chars)
-                        except Exception as exc:
-                            skip(u, exc)
-                continue
-            try:
-                add([_page_record(page, hints)], {}, True, skip, max_chars)
-            except Exception as exc:
-                skip(url, exc)
+            read_pages(fresh(links), True, False)
     if not articles:
         if skipped:
             raise InputError(f"nothing usable in the input: {len(skipped)} skipped (first: {skipped[0][0]}: "
@@ -275,19 +312,30 @@ def read_articles(
     return articles, warnings + year_warnings
 
 
-def _file_records(path: Path, text: str) -> list[tuple[str, str, dict]]:
-    """(source, id stem, fields with "text") for each article a file holds."""
+def _file_records(path: Path, text: str, skip=None) -> list[tuple[str, str, dict]]:
+    """(source, id stem, fields with "text") for each article a file holds; with ``skip``, a
+    bad record of a .jsonl or .json file is skipped alone (``skip(source, exc)``)."""
     records: list[tuple[str, str, dict]] = []
     suffix = path.suffix.lower()
-    if suffix == ".jsonl":
-        for n, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
-                continue
+
+    def each(items, make) -> None:
+        for n, item in items:
             try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{path}:{n}: not JSON ({exc.msg}); one article object a line") from exc
-            records.append(_json_record(rec, f"{path}:{n}", f"{path.stem}-{n}"))
+                records.append(make(n, item))
+            except Exception as exc:
+                if skip is None:
+                    raise
+                skip(f"{path}:{n}", exc)
+
+    def jsonl(n: int, line: str):
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path}:{n}: not JSON ({exc.msg}); one article object a line") from exc
+        return _json_record(rec, f"{path}:{n}", f"{path.stem}-{n}")
+
+    if suffix == ".jsonl":
+        each([(n, ln) for n, ln in enumerate(text.splitlines(), 1) if ln.strip()], jsonl)
     elif suffix == ".json":
         try:
             doc = json.loads(text)
@@ -297,7 +345,7 @@ def _file_records(path: Path, text: str) -> list[tuple[str, str, dict]]:
         if isinstance(items, dict):
             records.append(_json_record(items, str(path), path.stem))
         elif isinstance(items, list):
-            records.extend(_json_record(r, f"{path}:{n}", f"{path.stem}-{n}") for n, r in enumerate(items, 1))
+            each(list(enumerate(items, 1)), lambda n, r: _json_record(r, f"{path}:{n}", f"{path.stem}-{n}"))
         else:
             raise InputError(f"{path}: give one article object, or a list of them")
     elif suffix in (".html", ".htm", ".xhtml"):

@@ -77,7 +77,9 @@ def html_to_text(html: str) -> tuple[str, dict]:
     import lxml.html
 
     try:
-        doc = lxml.html.document_fromstring(html)
+        # an XML declaration is refused in a str; huge_tree lifts libxml2's depth limit of 256
+        html = re.sub(r"^\s*<\?xml[^>]*\?>", "", html)
+        doc = lxml.html.document_fromstring(html, parser=lxml.html.HTMLParser(huge_tree=True))
     except Exception as exc:  # lxml raises several types for broken markup
         raise InputError(f"cannot parse HTML ({exc}); save the page as .txt instead") from exc
     page, found_meta = main_text(html)
@@ -139,8 +141,10 @@ def html_to_text(html: str) -> tuple[str, dict]:
     if page is not None:
         meta["page"] = page
     text = "\n".join(out).strip() + "\n"
-    if not text.strip():  # the parser gave up (nesting past its depth limit): read the tags away
-        text = _strip_tags(html)
+    stripped = _strip_tags(html)
+    # the parser gave up part way (nesting past even huge_tree's depth): read the tags away
+    if len("".join(text.split())) < 0.8 * len("".join(stripped.split())):
+        text = stripped
         meta.pop("page", None)
     return text, meta
 

@@ -53,7 +53,13 @@ class OutletRegistry(list):
                     self._name.setdefault(_name_key(n), o)
 
     def by_url(self, url: str) -> Outlet | None:
-        host = re.sub(r"^[a-z][a-z0-9+.-]*://", "", url.strip().lower()).split("/")[0].split(":")[0]
+        from urllib.parse import urlsplit
+
+        u = url.strip().lower()
+        try:  # the host proper: "https://bbc.co.uk:x@evil.example/" is evil.example
+            host = urlsplit(u if "://" in u else f"http://{u}").hostname or ""
+        except ValueError:
+            return None
         parts = host.split(".")
         for k in range(len(parts) - 1):  # news.bbc.co.uk, bbc.co.uk, co.uk
             o = self._host.get(".".join(parts[k:]))
@@ -104,33 +110,37 @@ def load_outlets(extra: str | Path | None = None) -> OutletRegistry:
     tables += _registry_rows(_data_text("outlets.csv"))
     if extra:
         try:
-            raw = Path(extra).read_text(encoding="utf-8")
+            raw = Path(extra).read_text(encoding="utf-8-sig")
             user = (_registry_rows(raw) if Path(extra).suffix.lower() == ".csv"
                     else tomllib.loads(raw).get("outlet", []))
         except (OSError, UnicodeDecodeError, csv.Error, tomllib.TOMLDecodeError) as exc:
             raise InputError(f"{extra}: cannot read outlet signatures ({exc}); fix the TOML or CSV") from exc
         tables = user + tables
+    if not isinstance(tables, list):
+        raise InputError(f"{extra}: write each outlet as [[outlet]] (a list of tables), not [outlet]")
     merged: dict[str, dict] = {}
     for t in tables:
-        if not isinstance(t, dict) or not t.get("name"):
+        if not isinstance(t, dict) or not isinstance(t.get("name"), str) or not t["name"].strip():
             raise InputError(f"{extra or 'outlets'}: an outlet without a name; give each one name = \"...\"")
         m = merged.setdefault(_name_key(t["name"]) or t["name"], {"name": t["name"]})
         for key in ("domains", "datelines", "marks", "aliases"):
-            m[key] = list(dict.fromkeys(m.get(key, []) + list(t.get(key, []))))
+            given = t.get(key, [])
+            given = [given] if isinstance(given, str) else given  # one value written without brackets
+            if not isinstance(given, list) or not all(isinstance(x, str) for x in given):
+                raise InputError(f"{extra or 'outlets'}: {t['name']}: {key} must be a list of strings")
+            m[key] = list(dict.fromkeys(m.get(key, []) + given))
         for key in ("country", "language"):
             m[key] = m.get(key) or t.get(key)
-    return OutletRegistry(
-        Outlet(
-            t["name"],
-            tuple(d.lower() for d in t["domains"]),
-            tuple(t["datelines"]),
-            tuple(re.compile(m, re.IGNORECASE) for m in t["marks"]),
-            tuple(t["aliases"]),
-            t["country"],
-            t["language"],
-        )
-        for t in merged.values()
-    )
+    out = []
+    for t in merged.values():
+        try:
+            marks = tuple(re.compile(m, re.IGNORECASE) for m in t["marks"])
+        except re.error as exc:
+            raise InputError(f"{extra or 'outlets'}: {t['name']}: a mark is no regular expression ({exc}); "
+                             "fix it") from exc
+        out.append(Outlet(t["name"], tuple(d.lower() for d in t["domains"]), tuple(t["datelines"]), marks,
+                          tuple(t["aliases"]), t["country"], t["language"]))
+    return OutletRegistry(out)
 
 
 def _outlet_from_url(url: str, outlets: Sequence[Outlet]) -> str | None:

@@ -9,13 +9,15 @@ with one line that names the URL and why; the run goes on with the rest.
 
 from __future__ import annotations
 
+import io
+import re
 import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
 
 from ..errors import InputError
@@ -66,9 +68,8 @@ class Fetcher:
     def _http(self):
         import httpx
 
-        if self._client is None:
-            self._client = httpx.Client(timeout=self.timeout, follow_redirects=True,
-                                        max_redirects=self.max_redirects,
+        if self._client is None:  # redirects are followed by hand, each hop checked
+            self._client = httpx.Client(timeout=self.timeout, follow_redirects=False,
                                         headers={"User-Agent": self.user_agent})
         return self._client
 
@@ -87,87 +88,103 @@ class Fetcher:
             time.sleep(wait)
         self._last[host] = time.monotonic()
 
+    def _read(self, url: str, cap: int) -> tuple[int, str, str, dict, bytes]:
+        """(status, reason, final URL, headers, body) of one GET, the body read to ``cap``
+        bytes at most and within ``timeout`` seconds in all; no redirect followed."""
+        deadline = time.monotonic() + self.timeout
+        with self._http().stream("GET", url) as r:
+            headers = {k.lower(): v for k, v in r.headers.items()}
+            length = headers.get("content-length", "0")
+            if length.isdigit() and int(length) > cap:
+                return r.status_code, r.reason_phrase, str(r.url), headers | {"x-over": length}, b""
+            body = bytearray()
+            for chunk in r.iter_bytes():
+                body += chunk
+                if len(body) > cap:
+                    return r.status_code, r.reason_phrase, str(r.url), headers | {"x-over": str(len(body))}, b""
+                if time.monotonic() > deadline:
+                    raise FetchError(f"{url}: the answer took over {self.timeout:g} s; try again later or "
+                                     "save the page")
+            return r.status_code, r.reason_phrase, str(r.url), headers, bytes(body)
+
     def _allowed(self, url: str) -> bool:
+        """Whether the host's robots.txt lets this agent fetch ``url`` (read once a host; none
+        found allows everything; a server error or refusal there allows nothing, as RFC 9309
+        asks)."""
         parts = urlsplit(url)
         root = f"{parts.scheme}://{parts.netloc}"
         if root not in self._robots:
             rp: RobotFileParser | None = RobotFileParser()
             try:
                 self._polite(parts.netloc)
-                r = self._http().get(root + "/robots.txt")
-                if r.status_code in (401, 403):
+                status, _, _, headers, body = self._read(root + "/robots.txt", 512 * 1024)
+                if status in (401, 403) or status >= 500:
                     rp.disallow_all = True
-                elif r.status_code >= 400:
-                    rp = None  # no robots.txt: everything allowed
+                elif status >= 300 or "x-over" in headers:
+                    rp = None  # none (or a redirect away, or absurdly long): everything allowed
                 else:
-                    rp.parse(r.text.splitlines())
-            except Exception:  # an unreachable robots.txt: the page's own fetch will say why
+                    rp.parse(body.decode("utf-8", errors="replace").splitlines())
+            except Exception:  # an unreachable host: the page's own fetch will say why
                 rp = None
             self._robots[root] = rp
         rp = self._robots[root]
         return rp is None or rp.can_fetch(self.user_agent, url)
 
-    def get(self, url: str) -> Page:
+    def get(self, url: str, private_ok: bool = True) -> Page:
         """The page at ``url``, from the cache or the web; FetchError (one line) otherwise."""
-        got = self.get_many([url])[0]
+        got = self.get_many([url], private_ok)[0]
         if isinstance(got, FetchError):
             raise got
         return got
 
-    def _fetch(self, url: str) -> Page:
+    def _fetch(self, url: str, private_ok: bool = True) -> Page:
         import httpx
 
-        host = urlsplit(url).netloc
-        if not host:
-            raise FetchError(f"{url}: not a web address; give it as https://host/path")
-        with self._host_lock(host):
-            if not self._allowed(url):
-                raise FetchError(f"{url}: the site's robots.txt does not allow fetching it; "
-                                 "save the page and pass the file")
-            self._polite(host)
-            try:
-                with self._http().stream("GET", url) as r:
-                    if r.status_code >= 400:
-                        raise FetchError(f"{url}: the server answered {r.status_code} {r.reason_phrase}; "
-                                         "check the address")
-                    ctype = r.headers.get("content-type", "").split(";")[0].strip().lower()
-                    length = r.headers.get("content-length") or "0"
-                    declared = int(length) if length.isdigit() else 0
-                    if declared > self.max_bytes:
-                        raise FetchError(f"{url}: the page is {declared / 2**20:.0f} MB, over the "
-                                         f"{self.max_bytes / 2**20:.0f} MB limit; save the article's text "
-                                         "and pass the file")
-                    if ctype and ctype not in PAGE_TYPES + FEED_TYPES:
-                        raise FetchError(f"{url}: the server sent {ctype}, not a web page or feed; "
-                                         "pass the article's text instead")
-                    body = bytearray()
-                    for chunk in r.iter_bytes():
-                        body += chunk
-                        if len(body) > self.max_bytes:
-                            raise FetchError(f"{url}: the page is over the {self.max_bytes / 2**20:.0f} MB "
-                                             "limit; save the article's text and pass the file")
-                    encoding = r.encoding or "utf-8"
-                    final = str(r.url)
-            except httpx.TooManyRedirects:
-                raise FetchError(f"{url}: more than {self.max_redirects} redirects; open it in a browser and "
-                                 "pass the address it ends at") from None
-            except httpx.TimeoutException:
-                raise FetchError(f"{url}: no answer within {self.timeout:g} s; try again later or "
-                                 "save the page") from None
-            except httpx.HTTPError as exc:
-                raise FetchError(f"{url}: cannot connect ({type(exc).__name__}); check the address and "
-                                 "the network") from None
+        hop = url
+        for _ in range(self.max_redirects + 1):
+            parts = urlsplit(hop)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise FetchError(f"{url}: {hop} is not a web address; give it as https://host/path")
+            if not private_ok and _private(parts.hostname):
+                raise FetchError(f"{url}: leads to a local or private address ({parts.hostname}), which is "
+                                 "fetched only when given on the command line")
+            with self._host_lock(parts.netloc):
+                if not self._allowed(hop):
+                    raise FetchError(f"{url}: the site's robots.txt does not allow fetching it; "
+                                     "save the page and pass the file")
+                self._polite(parts.netloc)
+                try:
+                    status, reason, final, headers, body = self._read(hop, self.max_bytes)
+                except httpx.TimeoutException:
+                    raise FetchError(f"{url}: no answer within {self.timeout:g} s; try again later or "
+                                     "save the page") from None
+                except httpx.HTTPError as exc:
+                    raise FetchError(f"{url}: cannot connect ({type(exc).__name__}); check the address and "
+                                     "the network") from None
+            if status in (301, 302, 303, 307, 308) and headers.get("location"):
+                hop = urljoin(hop, headers["location"])
+                continue
+            break
+        else:
+            raise FetchError(f"{url}: more than {self.max_redirects} redirects; open it in a browser and "
+                             "pass the address it ends at")
+        if status >= 400:
+            raise FetchError(f"{url}: the server answered {status} {reason}; check the address")
+        if "x-over" in headers:
+            raise FetchError(f"{url}: the page is over the {self.max_bytes / 2**20:.0f} MB limit; save the "
+                             "article's text and pass the file")
+        ctype = headers.get("content-type", "").split(";")[0].strip().lower()
+        if ctype and ctype not in PAGE_TYPES + FEED_TYPES:
+            raise FetchError(f"{url}: the server sent {ctype}, not a web page or feed; "
+                             "pass the article's text instead")
         if b"\x00" in body[:8192]:
             raise FetchError(f"{url}: the server sent binary data, not a web page; pass the article's text instead")
-        try:
-            text = bytes(body).decode(encoding, errors="replace")
-        except LookupError:
-            text = bytes(body).decode("utf-8", errors="replace")
-        return Page(url, final, ctype, text)
+        return Page(url, final, ctype, decode_page(body, headers.get("content-type", "")))
 
-    def get_many(self, urls: Sequence[str]) -> list[Page | FetchError]:
+    def get_many(self, urls: Sequence[str], private_ok: bool = True) -> list[Page | FetchError]:
         """Every URL, from the cache where it is, else several hosts at a time; a failure in
-        place of its page. The cache is read and written here, in the calling thread."""
+        place of its page. The cache is read and written here, in the calling thread.
+        ``private_ok`` False refuses local and private addresses (links a feed gave)."""
         out: dict[str, Page | FetchError] = {}
         for u in dict.fromkeys(urls):
             hit = self.cache.get_page(u) if self.cache is not None else None
@@ -177,9 +194,11 @@ class Fetcher:
 
         def one(u: str) -> Page | FetchError:
             try:
-                return self._fetch(u)
+                return self._fetch(u, private_ok)
             except FetchError as exc:
                 return exc
+            except Exception as exc:  # a malformed address, an encoding httpx refuses: that page only
+                return FetchError(f"{u}: cannot be fetched ({type(exc).__name__}: {' '.join(str(exc).split())})")
 
         if len(todo) > 1:
             with ThreadPoolExecutor(max_workers=self.workers) as pool:
@@ -191,6 +210,48 @@ class Fetcher:
             if isinstance(page, Page) and self.cache is not None:
                 self.cache.put_page(u, page.final_url, page.content_type, page.text)
         return [out[u] for u in urls]
+
+
+def _private(host: str) -> bool:
+    """Whether ``host`` is this machine or a private network: an address, or a name that
+    resolves to one (a name that does not resolve is left to the fetch to report)."""
+    import ipaddress
+    import socket
+
+    try:
+        addrs = [ipaddress.ip_address(host.strip("[]"))]
+    except ValueError:
+        try:
+            addrs = [ipaddress.ip_address(a[4][0].split("%")[0]) for a in socket.getaddrinfo(host, None)]
+        except (OSError, UnicodeError, ValueError):
+            return host.lower() in ("localhost",) or host.lower().endswith(".localhost")
+    return any(a.is_private or a.is_loopback or a.is_link_local or a.is_reserved or a.is_unspecified
+               for a in addrs)
+
+
+def _charset(raw: bytes, content_type: str = "") -> str | None:
+    """The encoding a page declares: its HTTP header, a BOM, <meta charset>, or an XML declaration."""
+    m = re.search(r"charset=[\"']?([\w.:-]+)", content_type, re.IGNORECASE)
+    if m:
+        return m.group(1)
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return "utf-8"
+    head = raw[:4096]
+    m = (re.search(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([\w.:-]+)", head, re.IGNORECASE)
+         or re.search(rb"<\?xml[^>]+encoding\s*=\s*[\"']([\w.:-]+)", head, re.IGNORECASE))
+    return m.group(1).decode("ascii", errors="ignore") if m else None
+
+
+def decode_page(raw: bytes, content_type: str = "") -> str:
+    """A page's text in the encoding it declares, else UTF-8, else cp1252; bytes no encoding
+    reads become U+FFFD rather than stopping the run."""
+    for enc in (_charset(raw, content_type), "utf-8-sig"):
+        if enc:
+            try:
+                return raw.decode(enc)
+            except (LookupError, UnicodeDecodeError):
+                continue
+    return raw.decode("cp1252", errors="replace")
 
 
 def _entry_date(entry) -> date | None:
@@ -206,7 +267,9 @@ def feed_links(text: str, source: str, since: date | None = None, until: date | 
     entry without a date is kept); fields: title, date, outlet (the feed's title)."""
     import feedparser
 
-    parsed = feedparser.parse(text)
+    # bytes, never a string: feedparser reads a string as a file name or a URL to open itself
+    parsed = feedparser.parse(io.BytesIO(text.encode("utf-8")),
+                              response_headers={"content-type": "application/xml; charset=utf-8"})
     if parsed.bozo and not parsed.entries:
         raise InputError(f"{source}: not an RSS or Atom feed ({parsed.get('bozo_exception', 'unreadable')}); "
                          "check the address")
