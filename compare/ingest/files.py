@@ -137,6 +137,15 @@ def _read_text(path: Path) -> str:
         raise InputError(f"{path}: cannot read ({exc.strerror}); check permissions") from exc
     if b"\x00" in raw[:8192]:
         raise InputError(f"{path}: not a text file; pass .txt, .html or .jsonl articles")
+    if path.suffix.lower() in (".html", ".htm", ".xhtml"):  # a saved page says its encoding
+        from .web import _charset
+
+        declared = _charset(raw)
+        if declared:
+            try:
+                return raw.decode(declared)
+            except (LookupError, UnicodeDecodeError):
+                pass
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
