@@ -9,7 +9,10 @@ Three tables, each keyed by a SHA-256 of everything the value depends on:
 - ``pairs``: the pair model's P(same) and NLI probabilities for two claim texts (key: the
   judge's description and both texts);
 - ``pages``: web pages and feeds fetched for a run (key: the URL given), so a re-run does not
-  fetch them again.
+  fetch them again;
+- ``reports``: the last whole report (key: every article's key, source and exclusions, the
+  warnings, every stage's settings and the whole package), so re-running an unchanged corpus
+  redoes no analysis either.
 
 Values are exact (float arrays as their bytes, claims as JSON), so a run gives the same bytes
 with the cache as without it, as long as each value is computed alone, independent of what it
@@ -74,6 +77,21 @@ def code_digest() -> str:
     return h.hexdigest()
 
 
+@lru_cache(maxsize=1)
+def package_digest() -> str:
+    """SHA-256 of the whole package's code and data (big model files by size): what a whole
+    report depends on."""
+    root = Path(__file__).parent
+    h = hashlib.sha256()
+    for p in sorted(root.rglob("*")):
+        if not p.is_file() or "__pycache__" in p.parts:
+            continue
+        h.update(str(p.relative_to(root)).encode())
+        size = p.stat().st_size
+        h.update(p.read_bytes() if size < 2**20 else str(size).encode())
+    return h.hexdigest()
+
+
 def claim_to_dict(c: Claim) -> dict:
     return asdict(c) | {"tokens": [list(t) for t in c.tokens]}
 
@@ -106,7 +124,8 @@ class Cache:
             "CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, embedding BLOB NOT NULL, words BLOB);"
             "CREATE TABLE IF NOT EXISTS pairs (key TEXT PRIMARY KEY, same REAL NOT NULL, nli BLOB NOT NULL);"
             "CREATE TABLE IF NOT EXISTS pages (url TEXT PRIMARY KEY, final_url TEXT NOT NULL, "
-            "content_type TEXT NOT NULL, body TEXT NOT NULL);")
+            "content_type TEXT NOT NULL, body TEXT NOT NULL);"
+            "CREATE TABLE IF NOT EXISTS reports (key TEXT PRIMARY KEY, value BLOB NOT NULL);")
         self.hits = {"claims": 0, "vectors": 0, "pairs": 0}
         self.misses = {"claims": 0, "vectors": 0, "pairs": 0}
 
@@ -182,6 +201,35 @@ class Cache:
 
     def put_page(self, url: str, final_url: str, content_type: str, body: str) -> None:
         self._db.execute("INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?)", (url, final_url, content_type, body))
+        self._db.commit()
+
+
+    # whole reports (an unchanged corpus, the same settings, the same package) ------------------
+
+    def report_key(self, *parts) -> str:
+        return digest("report", self.version, package_digest(), *parts)
+
+    def get_report(self, key: str):
+        """The report kept under ``key``, or None. Pickled: the cache file is trusted as the
+        user's own files are (never use one someone else wrote)."""
+        import pickle
+        import zlib
+
+        row = self._db.execute("SELECT value FROM reports WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            return None
+        try:
+            return pickle.loads(zlib.decompress(row[0]))
+        except Exception:  # a report of another release's shape: computed again
+            return None
+
+    def put_report(self, key: str, report) -> None:
+        import pickle
+        import zlib
+
+        self._db.execute("DELETE FROM reports")  # the latest only: a report is large, and cheap to redo
+        self._db.execute("INSERT OR REPLACE INTO reports VALUES (?, ?)",
+                         (key, zlib.compress(pickle.dumps(report, protocol=5), 3)))
         self._db.commit()
 
 

@@ -5,6 +5,7 @@ This is the only module that knows the order of the stages.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections import Counter
@@ -418,4 +419,27 @@ class Pipeline:
         return [np.asarray(w).reshape(len(s), -1).astype(np.float16) for w, s in zip(words, spans, strict=True)]
 
     def run(self, paths: Sequence[str | Path], **kwargs) -> Report:
-        return self.analyse(self.prepare(paths, **kwargs))
+        prep = self.prepare(paths, **kwargs)
+        if self.cache is None:
+            return self.analyse(prep)
+        key = self._report_key(prep)
+        kept = self.cache.get_report(key)
+        if kept is not None:
+            log.info("report: unchanged corpus and settings, read from the cache")
+            return replace(kept, timings={k: round(v, 3) for k, v in prep.timings.items()} | {"report cached": 0.0})
+        report = self.analyse(prep)
+        self.cache.put_report(key, report)
+        return report
+
+    def _report_key(self, prep: Prepared) -> str:
+        """What a whole report depends on besides the package: the articles as read, the
+        warnings and skipped inputs, the embeddings' source, every stage's settings."""
+        judge = getattr(self.clusterer, "judge", None)
+        return self.cache.report_key(
+            [self.cache.article_key(a, self.extractor.model) for a in prep.articles],
+            [(a.source, a.url, a.author, a.outlet_detected_by, [(e.start, e.end, e.reason) for e in a.excluded])
+             for a in prep.articles],
+            prep.warnings, prep.skipped, self.embedder.describe(), self.clusterer.describe(),
+            self.grouper.describe(), self.profiler.describe(), judge.describe() if judge is not None else None,
+            self.contradiction, self.bridge_margin, self.multilingual.describe(),
+            hashlib.sha256(np.ascontiguousarray(prep.embeddings).tobytes()).hexdigest())

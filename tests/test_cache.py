@@ -109,3 +109,21 @@ def test_the_bundled_encoder_gives_the_same_bytes_cold_warm_and_uncached(extract
     assert run(Cache(tmp_path / "c.sqlite")) == plain
     assert run(Cache(tmp_path / "c.sqlite")) == plain
 
+
+
+def test_an_unchanged_corpus_reads_its_whole_report_from_the_cache(extractor, tmp_path, monkeypatch):
+    cache = Cache(tmp_path / "c.sqlite")
+    first, *_ = pipeline(extractor, cache)
+    cold = to_json(first.run([SEEDS]))
+    warm, *_ = pipeline(extractor, Cache(tmp_path / "c.sqlite"))
+    monkeypatch.setattr(Pipeline, "analyse", lambda self, prep: pytest.fail("analysed again"))
+    assert to_json(warm.run([SEEDS])) == cold
+    # another setting is another report
+    monkeypatch.undo()
+    other, *_ = pipeline(extractor, Cache(tmp_path / "c.sqlite"))
+    other.contradiction = 0.99
+    calls = []
+    real = Pipeline.analyse
+    monkeypatch.setattr(Pipeline, "analyse", lambda self, prep: calls.append(1) or real(self, prep))
+    other.run([SEEDS])
+    assert calls == [1]
