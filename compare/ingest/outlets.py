@@ -71,12 +71,13 @@ class OutletRegistry(list):
         return self._tag.get(tag.strip(" ./()").lower())
 
     def by_name(self, text: str) -> Outlet | None:
-        """The outlet a name standing alone names ("The New York Times", "NYT"); a key of
-        under three characters only when written exactly as listed."""
+        """The outlet a name standing alone names ("The New York Times", "new york times",
+        "NYT"); a one-word line only when written exactly as listed, "The" included, so a
+        section label ("Local", "Nation") names no outlet ("The Local", "The Nation")."""
         if len(text.split()) > 8:
             return None
         o = self._name.get(_name_key(text))
-        if o is not None and len(_name_key(text)) < 3 and text.strip() not in (o.name, *o.aliases):
+        if o is not None and len(text.split()) == 1 and text.strip() not in (o.name, *o.aliases):
             return None
         return o
 
