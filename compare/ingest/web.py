@@ -188,7 +188,7 @@ class Fetcher:
         out: dict[str, Page | FetchError] = {}
         for u in dict.fromkeys(urls):
             hit = self.cache.get_page(u) if self.cache is not None else None
-            if hit is not None:
+            if hit is not None and not Page(u, *hit).is_feed:  # a feed is read afresh: it has news
                 out[u] = Page(u, *hit)
         todo = [u for u in dict.fromkeys(urls) if u not in out]
 
