@@ -1,5 +1,6 @@
 """URLs and feeds, against a local HTTP server on 127.0.0.1 serving saved pages: never the internet."""
 
+import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -200,3 +201,21 @@ def test_private_addresses_are_known():
     assert not _private("8.8.8.8")
     assert decode_page("Привет".encode("cp1251"), "text/html; charset=windows-1251") == "Привет"
     assert decode_page(b"<meta charset='windows-1251'>" + "Привет".encode("cp1251")).endswith("Привет")
+
+
+def test_the_report_of_a_url_run_is_the_saved_pages_report(tmp_path, server, fast_pipeline):
+    from compare.report import to_json
+
+    def doc(report):
+        d = json.loads(to_json(report))
+        for a in d["articles"]:
+            a.pop("source")
+        d.pop("timings", None)
+        return d
+
+    saved_report = fast_pipeline.run([saved(tmp_path, server)])
+    urls = [f"{server}/{n}" for n in sorted(PAGES)]
+    url_report = fast_pipeline.run(urls, fetcher=fetcher())
+    feed_report = fast_pipeline.run([f"{server}/feed.xml"], fetcher=fetcher())
+    assert doc(url_report) == doc(saved_report) == doc(feed_report)
+    assert len(saved_report.claims) >= 6
