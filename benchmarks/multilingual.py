@@ -147,11 +147,11 @@ def gold_facts(story: str, report) -> dict[str, int]:
     return out
 
 
-def measure(story: str, report, info: dict, english_pairs: set) -> dict:
+def translations(report, info: dict, cluster_of: dict) -> tuple[dict[str, str], int, int]:
+    """Translated claim id -> the English claim it translates; how many translated sentences,
+    and how many of them share their original's fact."""
     where, recs = info["where"], info["records"]
-    cluster_of = {cid: cl.id for cl in report.clusters for cid in cl.claims}
-    facts = gold_facts(story, report)
-    original: dict[str, str] = {}  # translated claim id -> the English claim it translates
+    original: dict[str, str] = {}
     found = total = 0
     for (fname, lang, k), span in where.items():
         if lang == "en":
@@ -163,11 +163,24 @@ def measure(story: str, report, info: dict, english_pairs: set) -> dict:
         original.setdefault(t.id, e.id)
         total += 1
         found += cluster_of.get(t.id) == cluster_of.get(e.id)
-    links = report.params.get("bridge", {}).get("links", {})
+    return original, total, found
+
+
+def right_links(links: dict, original: dict, facts: dict) -> int:
+    """Bridge links to the original sentence's claim or to a claim of its gold fact."""
     right = 0
     for t, (e, _m) in links.items():
         o = original.get(t)
         right += o is not None and (o == e or (o in facts and facts.get(o) == facts.get(e)))
+    return right
+
+
+def measure(story: str, report, info: dict, english_pairs: set) -> dict:
+    cluster_of = {cid: cl.id for cl in report.clusters for cid in cl.claims}
+    facts = gold_facts(story, report)
+    original, total, found = translations(report, info, cluster_of)
+    links = report.params.get("bridge", {}).get("links", {})
+    right = right_links(links, original, facts)
     english = {a.id for a in report.articles if a.language == "en"}
     en = {c.id for c in report.claims if c.article in english}
     pairs = {(a, b) for cl in report.clusters for a in cl.claims for b in cl.claims
@@ -284,21 +297,11 @@ def main() -> None:
         cluster_of = {cid: cl.id for cl in report.clusters for cid in cl.claims}
         for story, info in infos.items():
             facts.update({cid: (story, n) for cid, n in gold_facts(story, report).items()})
-            recs = info["records"]
-            for (fname, lang, k), span in info["where"].items():
-                if lang == "en":
-                    continue
-                t = claim_of(report, fname, span)
-                e = claim_of(report, recs[k]["file"], info["where"][(recs[k]["file"], "en", k)])
-                if t is None or e is None:
-                    continue
-                original.setdefault(t.id, e.id)
-                total += 1
-                found += cluster_of.get(t.id) == cluster_of.get(e.id)
+            got, n, k = translations(report, info, cluster_of)
+            original.update(got)
+            total, found = total + n, found + k
         links = report.params.get("bridge", {}).get("links", {})
-        for t, (e, _m) in links.items():
-            o = original.get(t)
-            right += o is not None and (o == e or (o in facts and facts.get(o) == facts.get(e)))
+        right = right_links(links, original, facts)
         print(f"  margin {m:.2f}  recall {found / max(total, 1):.3f} ({total} sentences)  "
               f"precision {right / max(len(links), 1):.3f} ({right}/{len(links)})", flush=True)
 

@@ -61,35 +61,33 @@ CACHED_BY = ("cache.py", "claims.py", "schema.py", "embed.py", "framing.py", "ju
              "models")
 
 
-@lru_cache(maxsize=1)
-def code_digest() -> str:
-    """SHA-256 of the code, data and small model files that compute cached values (big model
-    files by name and size): a change to any of them makes new keys."""
+def _files_digest(files) -> str:
+    """SHA-256 of files under the package, by relative path and content (big files by size)."""
     root = Path(__file__).parent
     h = hashlib.sha256()
-    for p in sorted(f for name in CACHED_BY for f in ([root / name] if (root / name).is_file()
-                                                      else (root / name).rglob("*"))):
+    for p in sorted(files):
         if not p.is_file() or "__pycache__" in p.parts:
             continue
         h.update(str(p.relative_to(root)).encode())
         size = p.stat().st_size
         h.update(p.read_bytes() if size < 2**20 else str(size).encode())
     return h.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def code_digest() -> str:
+    """SHA-256 of the code, data and small model files that compute cached values (big model
+    files by name and size): a change to any of them makes new keys."""
+    root = Path(__file__).parent
+    return _files_digest(f for name in CACHED_BY for f in ([root / name] if (root / name).is_file()
+                                                          else (root / name).rglob("*")))
 
 
 @lru_cache(maxsize=1)
 def package_digest() -> str:
     """SHA-256 of the whole package's code and data (big model files by size): what a whole
     report depends on."""
-    root = Path(__file__).parent
-    h = hashlib.sha256()
-    for p in sorted(root.rglob("*")):
-        if not p.is_file() or "__pycache__" in p.parts:
-            continue
-        h.update(str(p.relative_to(root)).encode())
-        size = p.stat().st_size
-        h.update(p.read_bytes() if size < 2**20 else str(size).encode())
-    return h.hexdigest()
+    return _files_digest(Path(__file__).parent.rglob("*"))
 
 
 def claim_to_dict(c: Claim) -> dict:
