@@ -264,7 +264,7 @@ def _entry_date(entry) -> date | None:
 
 def feed_links(text: str, source: str, since: date | None = None, until: date | None = None) -> list[tuple[str, dict]]:
     """The entries of an RSS or Atom feed as (link, fields), within ``since``..``until`` (an
-    entry without a date is kept); fields: title, date, outlet (the feed's title)."""
+    entry without a date is kept); fields: title, date, feed (the feed's title)."""
     import feedparser
 
     # bytes, never a string: feedparser reads a string as a file name or a URL to open itself
