@@ -93,18 +93,26 @@ def sentence_spans(doc) -> list[tuple[int, int]]:
             spans[i][0] += 1
             while spans[i][0] < spans[i][1] and text[spans[i][0]].isspace():
                 spans[i][0] += 1
-    spans = [s for s in spans if s[0] < s[1] and text[s[0]:s[1]].strip()]
+    return join_pieces(text, spans, english=True)
+
+
+def join_pieces(text: str, spans, english: bool = False) -> list[tuple[int, int]]:
+    """Sentence pieces joined where a split was no sentence end: a piece joins the one before
+    when it starts in lower case (after an abbreviation) or holds no letter or digit ("...", a
+    lone quote), or when the one before holds none; in English also when the one before
+    leaves a quote open or has under three words."""
     merged: list[list[int]] = []
-    for s in spans:
+    for a, b in spans:
+        cur = text[a:b]
+        if not cur.strip() or a >= b:
+            continue
         if merged:
             prev = text[merged[-1][0]:merged[-1][1]]
-            cur = text[s[0]:s[1]]
-            # a piece with no letter or digit ("...", a lone quote) is no sentence of its own
-            if (_quote_open(prev) or cur[:1].islower() or len(prev.split()) < 3
-                    or not WORDY.search(cur)):
-                merged[-1][1] = s[1]
+            if (cur[:1].islower() or not WORDY.search(cur) or not WORDY.search(prev)
+                    or english and (_quote_open(prev) or len(prev.split()) < 3)):
+                merged[-1][1] = b
                 continue
-        merged.append(s)
+        merged.append([a, b])
     return [(a, b) for a, b in merged]
 
 
@@ -478,15 +486,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         start = m.end()
     if text[start:].strip():
         out.append([start, len(text.rstrip())])
-    merged: list[list[int]] = []
-    for a, b in out:
-        piece = text[a:b]
-        if merged and (piece[:1].islower() or not WORDY.search(piece)
-                       or not WORDY.search(text[merged[-1][0]:merged[-1][1]])):
-            merged[-1][1] = b
-        else:
-            merged.append([a, b])
-    return [(a, b) for a, b in merged if text[a:b].strip()]
+    return join_pieces(text, out)
 
 
 def other_language_claims(art: Article) -> list[Claim]:

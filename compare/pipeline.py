@@ -9,7 +9,7 @@ import hashlib
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -19,13 +19,14 @@ import numpy as np
 from .bridge import MARGIN, LazyVectors, bridge
 from .cache import Cache, CachedJudge
 from .claims import ClaimExtractor
-from .cluster import ClaimClusterer, JudgedClusterer, cosine_distances, relabel_in_order
+from .cluster import ClaimClusterer, JudgedClusterer, JudgedLinks, cosine_distances, relabel_in_order
 from .context import lemma_counts, story_context
 from .diverge import assess
 from .embed import Embedder, MultilingualEmbedder, OnnxEmbedder
 from .errors import CorpusError
 from .framing import FramingProfiler, document_frequency, word_spans
 from .ingest import MAX_ARTICLE_CHARS, load_outlets, read_articles
+from .ingest.web import Fetcher
 from .judge import NLI_LABELS
 from .schema import Article, Claim, Cluster, Link, Report, Story, divergence_order
 from .stories import StoryGrouper
@@ -63,36 +64,6 @@ def claim_tokens(claim: Claim) -> tuple[str, ...]:
     """The bag of words a claim is compared by: content lemmas, normalised dates and numbers."""
     return (claim.lemmas + tuple(f"date:{d}" for d in claim.dates)
             + tuple(f"number:{q.value:g}" for q in claim.numbers))
-
-
-class RowLinks(Mapping):
-    """The clusterer's judged links (keyed by rows of the English claims) keyed by rows of all
-    claims."""
-
-    def __init__(self, links: Mapping, rows: np.ndarray):
-        self.links = links
-        self.local = {int(r): k for k, r in enumerate(rows.tolist())}
-        self.rows = rows
-
-    def _key(self, key):
-        i, j = key
-        return self.local.get(int(i)), self.local.get(int(j))
-
-    def __getitem__(self, key):
-        i, j = self._key(key)
-        if i is None or j is None:
-            raise KeyError(key)
-        return self.links[(i, j)]
-
-    def __contains__(self, key) -> bool:
-        i, j = self._key(key)
-        return i is not None and j is not None and (i, j) in self.links
-
-    def __iter__(self):
-        return ((int(self.rows[i]), int(self.rows[j])) for i, j in self.links)
-
-    def __len__(self) -> int:
-        return len(self.links)
 
 
 class Pipeline:
@@ -143,11 +114,8 @@ class Pipeline:
         ``embeddings`` (one row per claim) skips the model; ``since``/``until`` bound feeds."""
         timings: dict[str, float] = {}
         t = time.perf_counter()
-        own = fetcher is None and any(str(p).lower().startswith(("http://", "https://")) or
-                                   str(p).lower().endswith((".xml", ".rss", ".atom")) for p in paths)
+        own = fetcher is None  # one that fetches through the cache; it opens no connection till asked
         if own:
-            from .ingest.web import Fetcher
-
             fetcher = Fetcher(self.cache)
         try:
             skipped: list[tuple[str, str]] = []
@@ -284,7 +252,9 @@ class Pipeline:
             emb[rows], [c.article for c in en_claims], [thread_of[story_of[c.article]] for c in en_claims],
             [claim_tokens(c) for c in en_claims], [c.dates for c in en_claims],
             texts=[" ".join(c.text.split()) for c in en_claims])
-        judged = RowLinks(self.clusterer.links_, rows) if len(rows) < len(claims) else self.clusterer.links_
+        judged = self.clusterer.links_
+        if len(rows) < len(claims) and isinstance(judged, JudgedLinks):  # keyed by rows of all claims
+            judged = JudgedLinks(rows[judged.pairs()], judged.same, judged.nli, judged.features)
         bridged = {}
         if len(rows) < len(claims):
             b = bridge(articles, claims, prep.bridge, stories, threads,

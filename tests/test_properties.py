@@ -5,8 +5,6 @@ CI runs 200 examples a property (the "ci" profile, registered in conftest.py);
 ``pytest --hypothesis-profile=long`` runs 2,000 for a longer local search.
 """
 
-import json
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -133,4 +131,4 @@ def test_any_folder_reads_or_stops_with_one_line(tmp_path_factory, files):
     assert all("\n" not in w for w in warnings)
     for a in arts:
         assert accounted(a)
-    json.dumps([a.id for a in arts])
+    assert read_articles([folder]) == (arts, warnings)  # the same folder reads the same

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from ..schema import Article, Excluded, Span
 from .html import PageText
-from .outlets import Outlet, _data_text, _outlet_from_tag, _outlet_from_url, registry
+from .outlets import Outlet, _data_text, registry
 
 TERMINAL = tuple('.!?"”’\')…:;。！？」』।؟۔։')
 MONTHS = (
@@ -229,7 +229,7 @@ def parse_article(
                 meta.outlet, meta.outlet_by = named.name, "masthead"
             continue
         off_page = page.reason(line.text) if page is not None else None
-        if off_page and not (page.title and PageText.key(line.text) == PageText.key(page.title)):
+        if off_page:
             exclude(line.start, line.end, off_page)
             continue
         rule = _match_rule(line.text, rules)
@@ -299,7 +299,7 @@ def parse_article(
                 start = line.start + m.end()
                 tag = m.group("tag") or m.group("tag2")
                 if tag and not meta.outlet:
-                    found = _outlet_from_tag(tag, outlets)
+                    found = getattr(outlets.by_tag(tag), "name", None)
                     if found:
                         meta.outlet, meta.outlet_by = found, "dateline"
                 if m.group("date") and not meta.date:
@@ -318,11 +318,11 @@ def parse_article(
         for url in URL.findall(e.text):
             meta.url = meta.url or url.rstrip(".,")
             if not meta.outlet:
-                found = _outlet_from_url(url, outlets)
+                found = getattr(outlets.by_url(url), "name", None)
                 if found:
                     meta.outlet, meta.outlet_by = found, "url"
     if meta.url and not meta.outlet:
-        found = _outlet_from_url(meta.url, outlets)
+        found = getattr(outlets.by_url(meta.url), "name", None)
         if found:
             meta.outlet, meta.outlet_by = found, "url"
     if meta.url and not meta.date:

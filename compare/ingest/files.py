@@ -9,11 +9,12 @@ import os
 import re
 import tomllib
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 from ..errors import InputError
-from ..language import normalize_language
+from ..language import detect_language, normalize_language
 from ..schema import Article
 from .article import Rule, complete_years, load_rules, parse_article
 from .html import html_to_text
@@ -213,24 +214,17 @@ def read_articles(
         warnings.append(f"{source}: skipped: {reason}")
         skipped.append((source, reason))
 
-    def add(records: list[tuple[str, str, dict]], override: dict, from_page: bool, skip=None,
-            max_chars: int = MAX_ARTICLE_CHARS) -> None:
+    def add(records: list[tuple[str, str, dict]], override: dict, from_page: bool) -> None:
         for source, stem, fields in records:
             body = fields.pop("text")
             page = fields.pop("page", None)
             if not body.strip():
-                reason = ("no text found in the page; save it as .txt" if from_page
-                          else "empty")
-                warnings.append(f"{source}: skipped: {reason}")
-                skipped.append((source, reason))
+                skip(source, InputError(f"{source}: no text found in the page; save it as .txt" if from_page
+                                        else f"{source}: empty"))
                 continue
             if len(body) > max_chars:
-                reason = (f"{len(body):,} characters, over the limit of {max_chars:,}; "
-                          "split it or raise --max-article-chars")
-                if strict:
-                    raise InputError(f"{source}: {reason}")
-                warnings.append(f"{source}: skipped: {reason}")
-                skipped.append((source, reason))
+                skip(source, InputError(f"{source}: {len(body):,} characters, over the limit of {max_chars:,}; "
+                                        "split it or raise --max-article-chars"))
                 continue
             aid = _unique_id(re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-") or "article", ids)
             known = {k: v for k, v in fields.items() if v}
@@ -244,15 +238,9 @@ def read_articles(
                 art, warn = parse_article(body, source, aid, known, outlets, rules, page)
             except Exception as exc:  # this record only
                 ids.discard(aid)
-                if skip is None:
-                    raise
                 skip(source, exc)
                 continue
-            if not known.get("language"):
-                from dataclasses import replace
-
-                from ..language import detect_language
-
+            if not known["language"]:
                 own = "\n".join(art.text[s.start:s.end] for s in (*art.headings, *art.body))
                 art = replace(art, language=detect_language(own))
             articles.append(art)
@@ -270,8 +258,7 @@ def read_articles(
                 raise InputError(f"{path}: {size / 2**20:.1f} MB, over the limit of {max_chars:,} characters; "
                                  "split it or raise --max-article-chars")
             records = _file_records(path, _read_text(path), skip)
-            add(records, entries.get(path.resolve(), {}), path.suffix.lower() in (".html", ".htm", ".xhtml"),
-                skip, max_chars)
+            add(records, entries.get(path.resolve(), {}), path.suffix.lower() in (".html", ".htm", ".xhtml"))
         except Exception as exc:  # one bad file never costs the others their report
             skip(str(path), exc)
     if urls or feeds:
@@ -299,7 +286,7 @@ def read_articles(
                         host = urlsplit(page.final_url).hostname or ""
                         read_pages(fresh(feed_links(page.text, url, since, until)), _private(host), False)
                     else:
-                        add([_page_record(page, hints)], {}, True, skip, max_chars)
+                        add([_page_record(page, hints)], {}, True)
                 except Exception as exc:  # this page only
                     skip(url, exc)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from ..errors import InputError
 
@@ -21,29 +22,32 @@ class PageText:
     def key(line: str) -> str:
         return re.sub(r"\W+", " ", line.lower()).strip()
 
-    def _has(self, whole: str, line: str) -> bool:
+    @cached_property
+    def _main(self) -> tuple[str, frozenset[str]]:
+        return self._index(self.main + "\n" + self.title)
+
+    @cached_property
+    def _comments(self) -> tuple[str, frozenset[str]]:
+        return self._index(self.comments)
+
+    def _index(self, text: str) -> tuple[str, frozenset[str]]:
+        """A text's lines normalised: joined (to find a long line inside one) and as a set."""
+        lines = [self.key(ln) for ln in text.splitlines()]
+        return "\n".join(lines), frozenset(lines)
+
+    def _has(self, index: tuple[str, frozenset[str]], line: str) -> bool:
         key = self.key(line)
-        if not key:
-            return False
         # a short line must be a whole line there ("Share" inside a sentence is no match)
-        if len(key.split()) < 4:
-            return f"\n{key}\n" in whole
-        return key in whole
+        return bool(key) and (key in index[1] if len(key.split()) < 4 else key in index[0])
 
     def reason(self, line: str) -> str | None:
-        """Why a visible line is not the outlet's text, or None when it is main text."""
-        main = self._norm("main", self.main + "\n" + self.title)
-        if self._has(main, line):
+        """Why a visible line is not the outlet's text, or None when it is main text (the
+        title included)."""
+        if self._has(self._main, line):
             return None
-        if self.comments and self._has(self._norm("comments", self.comments), line):
+        if self.comments and self._has(self._comments, line):
             return "reader comment"
         return "page chrome (outside the main text)"
-
-    def _norm(self, name: str, text: str) -> str:
-        cache = self.__dict__.setdefault("_cache", {})
-        if name not in cache:
-            cache[name] = "\n" + "\n".join(self.key(ln) for ln in text.splitlines()) + "\n"
-        return cache[name]
 
 
 def main_text(html: str) -> tuple[PageText | None, dict]:

@@ -142,13 +142,3 @@ def load_outlets(extra: str | Path | None = None) -> OutletRegistry:
         out.append(Outlet(t["name"], tuple(d.lower() for d in t["domains"]), tuple(t["datelines"]), marks,
                           tuple(t["aliases"]), t["country"], t["language"]))
     return OutletRegistry(out)
-
-
-def _outlet_from_url(url: str, outlets: Sequence[Outlet]) -> str | None:
-    o = registry(outlets).by_url(url)
-    return o.name if o else None
-
-
-def _outlet_from_tag(tag: str, outlets: Sequence[Outlet]) -> str | None:
-    o = registry(outlets).by_tag(tag)
-    return o.name if o else None

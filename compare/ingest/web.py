@@ -130,13 +130,6 @@ class Fetcher:
         rp = self._robots[root]
         return rp is None or rp.can_fetch(self.user_agent, url)
 
-    def get(self, url: str, private_ok: bool = True) -> Page:
-        """The page at ``url``, from the cache or the web; FetchError (one line) otherwise."""
-        got = self.get_many([url], private_ok)[0]
-        if isinstance(got, FetchError):
-            raise got
-        return got
-
     def _fetch(self, url: str, private_ok: bool = True) -> Page:
         import httpx
 
@@ -264,7 +257,7 @@ def _entry_date(entry) -> date | None:
 
 def feed_links(text: str, source: str, since: date | None = None, until: date | None = None) -> list[tuple[str, dict]]:
     """The entries of an RSS or Atom feed as (link, fields), within ``since``..``until`` (an
-    entry without a date is kept); fields: title, date, feed (the feed's title)."""
+    entry without a date is kept); fields: the entry's title and date, for a page that gives none."""
     import feedparser
 
     # bytes, never a string: feedparser reads a string as a file name or a URL to open itself
@@ -273,7 +266,6 @@ def feed_links(text: str, source: str, since: date | None = None, until: date | 
     if parsed.bozo and not parsed.entries:
         raise InputError(f"{source}: not an RSS or Atom feed ({parsed.get('bozo_exception', 'unreadable')}); "
                          "check the address")
-    site = (parsed.feed.get("title") or "").strip() or None
     out = []
     for e in parsed.entries:
         link = (e.get("link") or "").strip()
@@ -283,5 +275,5 @@ def feed_links(text: str, source: str, since: date | None = None, until: date | 
         if d is not None and ((since and d < since) or (until and d > until)):
             continue
         out.append((link, {"title": (e.get("title") or "").strip() or None,
-                           "date": d.isoformat() if d else None, "feed": site}))
+                           "date": d.isoformat() if d else None}))
     return out
