@@ -23,7 +23,7 @@ def main() -> None:
     from scipy.stats import spearmanr
     from sklearn.metrics import f1_score, roc_auc_score
 
-    from compare.judge import CrossEncoderJudge
+    from compare.linking.judge import CrossEncoderJudge
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", default=".train/data", type=Path)

@@ -1,9 +1,9 @@
 """compare: how news outlets report the same story, claim by claim."""
 
 from .claims import ClaimExtractor
-from .cluster import ClaimClusterer
 from .embed import Embedder, HashingEmbedder, SentenceTransformerEmbedder
 from .errors import CompareError, CorpusError, GoldError, InputError, ModelError
+from .linking.cluster import ClaimClusterer
 from .pipeline import Pipeline
 from .schema import Article, Claim, Cluster, Excluded, Report, Signal, Story
 from .stories import StoryGrouper

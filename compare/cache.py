@@ -244,15 +244,16 @@ class CachedJudge:
             self._desc = self.judge.describe()
         return self._desc
 
-    def score(self, pairs: Sequence[tuple[str, str]]):
-        from .judge import PairScores
+    def score(self, pairs: Sequence[tuple[str, str]], cosine: np.ndarray | None = None):
+        from .linking.judge import PairScores
 
         keys = [self.cache.pair_key(self._describe(), a, b) for a, b in pairs]
         got = self.cache.get_pairs(keys)
         todo = sorted({i for i, k in enumerate(keys) if k not in got}, key=lambda i: keys[i])
         todo = list({keys[i]: i for i in todo}.values())
         if todo:
-            sc = self.judge.score([pairs[i] for i in todo])
+            part = [pairs[i] for i in todo]
+            sc = self.judge.score(part) if cosine is None else self.judge.score(part, np.asarray(cosine)[todo])
             new = [(keys[i], float(s), n) for i, s, n in zip(todo, sc.same, sc.nli, strict=True)]
             self.cache.put_pairs(new)
             got.update((k, (s, np.asarray(n, dtype=np.float64))) for k, s, n in new)

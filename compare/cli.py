@@ -16,7 +16,7 @@ from .ingest import MAX_ARTICLE_CHARS
 
 
 def _judge(judge: str, judge_model: str | None):
-    from .judge import CrossEncoderJudge, OverlapJudge
+    from .linking.judge import CrossEncoderJudge, OverlapJudge
 
     return OverlapJudge() if judge == "overlap" else CrossEncoderJudge(judge_model)
 
@@ -24,8 +24,8 @@ def _judge(judge: str, judge_model: str | None):
 def _pipeline(model: str | None, embedder: str, threshold: float | None, linkage: str | None,
               lexical_weight: float | None = None, judge: str = "model", judge_model: str | None = None,
               cache: str | None = None, no_cache: bool = False):
-    from .cluster import ClaimClusterer, JudgedClusterer
     from .embed import HashingEmbedder, OnnxEmbedder, SentenceTransformerEmbedder
+    from .linking.cluster import ClaimClusterer, JudgedClusterer
     from .pipeline import (
         DEFAULT_JUDGE_THRESHOLD,
         DEFAULT_K,
@@ -293,7 +293,7 @@ def pairs(infile, judge, judge_model, batch):
     and b state the same fact), "nli" (entailment, neutral or contradiction of b given a) and
     the three NLI probabilities.
     """
-    from .judge import NLI_LABELS
+    from .linking.judge import NLI_LABELS
 
     try:
         scorer = _judge(judge, judge_model)

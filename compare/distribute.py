@@ -66,8 +66,8 @@ def _encode_words(embedder, texts, spans, reduce):
     return resident(embedder).encode_words(texts, spans, reduce)
 
 
-def _score(judge, pairs):
-    s = resident(judge).score(pairs)
+def _score(judge, pairs, cosine=None):
+    s = resident(judge).score(pairs, cosine)
     return s.same, s.nli
 
 
@@ -127,7 +127,7 @@ def _one_thread(model):
 def on_cluster(pipeline, client) -> None:
     """Route ``pipeline``'s model work (claims, embeddings, pair scores) through ``client``."""
     from .cache import CachedJudge
-    from .cluster import JudgedClusterer
+    from .linking.cluster import JudgedClusterer
 
     pipeline.extractor = DaskExtractor(client, pipeline.extractor)
     inner = pipeline.embedder
@@ -146,12 +146,13 @@ class DaskJudge:
     def __init__(self, client, inner, chunk: int = 256):
         self.client, self.inner, self.chunk = client, _one_thread(inner), chunk
 
-    def score(self, pairs):
-        from .judge import PairScores
+    def score(self, pairs, cosine=None):
+        from .linking.judge import PairScores
 
         ranges = _chunks(len(pairs), self.chunk)
+        cos = [None if cosine is None else np.asarray(cosine)[r.start:r.stop] for r in ranges]
         parts = self.client.gather(self.client.map(
-            _score, [self.inner] * len(ranges), [list(pairs[r.start:r.stop]) for r in ranges], pure=False))
+            _score, [self.inner] * len(ranges), [list(pairs[r.start:r.stop]) for r in ranges], cos, pure=False))
         if not parts:
             return PairScores(np.zeros(0), np.zeros((0, 3)))
         return PairScores(np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))

@@ -439,8 +439,11 @@ def contradiction_signal(groups: dict[str, list[Claim]]) -> Signal | None:
 # --- the whole fact --------------------------------------------------------------------
 
 
-def omission_signal(present: Sequence[str], story_outlets: Sequence[str]) -> Signal | None:
-    missing = [o for o in story_outlets if o not in present]
+def omission_signal(present: Sequence[str], story_outlets: Sequence[str],
+                    excused: Sequence[str] = ()) -> Signal | None:
+    """The outlets of the fact's stories that do not report it, when at least half report it;
+    ``excused`` outlets (they tell it differently, or wrote before it happened) are never named."""
+    missing = [o for o in story_outlets if o not in present and o not in excused]
     if not missing or len(present) < 2 or len(present) * 2 < len(story_outlets):
         return None
     return Signal(
@@ -469,6 +472,7 @@ def assess(
     claims: Sequence[Claim], story_outlets: Sequence[str], context: StoryContext | None = None,
     contradictions: Sequence[tuple[Claim, Claim, float]] = (),
     english: Callable[[Claim], bool] | None = None,
+    excused: Sequence[str] = (),
 ) -> tuple[str, tuple[Signal, ...], float]:
     """Verdict, signals and divergence score for one cluster.
 
@@ -477,7 +481,8 @@ def assess(
     ``contradictions`` are claim pairs the pair judge read as contradicting, with the
     probability; the denial detector is the other source of that signal. ``english`` says
     which claims the word-reading checks (denials, wording, naming, agency, attribution) may
-    read; numbers, dates and omissions read every claim.
+    read; numbers, dates and omissions read every claim. ``excused`` outlets are not said to
+    omit the fact (see :func:`omission_signal`).
     """
     groups = by_outlet(claims)
     if len(groups) < 2:
@@ -492,7 +497,7 @@ def assess(
             naming_signal(words, context),
             agency_signal(words),
             attribution_signal(words),
-            omission_signal(list(groups), story_outlets),
+            omission_signal(list(groups), story_outlets, excused),
         ) if s is not None
     ]
     verdict = "diverge" if any(s.kind in VERDICT_KINDS for s in signals) else "agree"

@@ -34,6 +34,8 @@ class Gold:
     corpus: list[Path]
     facts: list[Fact] = field(default_factory=list)
     not_linked: list[tuple[Quote, Quote]] = field(default_factory=list)
+    # pairs an annotator reads as the same event or issue told differently (not one fact)
+    related: list[tuple[Quote, Quote]] = field(default_factory=list)
     non_claims: list[tuple[Quote, str]] = field(default_factory=list)
     stories: dict[str, list[Path]] = field(default_factory=dict)
     threads: dict[str, list[str]] = field(default_factory=dict)  # thread id -> story ids
@@ -86,6 +88,9 @@ def load_gold(path: str | Path) -> Gold:
     for i, p in enumerate(data.get("not_linked", []), 1):
         gold.not_linked.append((_quote(p.get("a"), f"{path}: not_linked {i}"),
                                 _quote(p.get("b"), f"{path}: not_linked {i}")))
+    for i, p in enumerate(data.get("related", []), 1):
+        gold.related.append((_quote(p.get("a"), f"{path}: related {i}"),
+                             _quote(p.get("b"), f"{path}: related {i}")))
     for i, n in enumerate(data.get("non_claim", []), 1):
         gold.non_claims.append((_quote(n, f"{path}: non_claim {i}"), n.get("reason", "")))
     return gold
@@ -151,6 +156,23 @@ def _bcubed(report: Report, gold_articles: set[str], fact_claims: list[list[str]
     return {"precision": round(p, 3), "recall": round(r, 3), "f1": round(2 * p * r / (p + r), 3) if p + r else 0.0}
 
 
+def _counterpart_scores(report: Report, gold: Gold, loc: _Locator, gold_articles: set[str],
+                        gold_pairs: set[frozenset[str]], same_pairs: set[frozenset[str]]) -> dict:
+    """The ``related`` counterpart pairs scored: right when the gold puts both claims in one
+    fact or lists them as ``[[related]]``; and link recall counting ``same`` or ``related``."""
+    article_of = {c.id: c.article for c in report.claims}
+    related = {frozenset((cid, k.claim)) for cid, ks in report.counterparts.items() for k in ks
+               if k.grade == "related" and article_of[cid] in gold_articles and article_of[k.claim] in gold_articles}
+    related -= same_pairs
+    annotated = {frozenset((loc.claim(a), loc.claim(b))) for a, b in gold.related}
+    right = related & (gold_pairs | annotated)
+    found = (same_pairs | related) & gold_pairs
+    return {"related": len(related), "related_right": len(right),
+            "related_precision": round(len(right) / len(related), 3) if related else 1.0,
+            "recall_same_or_related": round(len(found) / len(gold_pairs), 3) if gold_pairs else 1.0,
+            "gold_pairs": len(gold_pairs)}
+
+
 def score(report: Report, gold: Gold) -> dict:
     """Link P/R/F1, verdict accuracy, signal false alarms, leaked non-claims, lost words."""
     loc = _Locator(report)
@@ -185,6 +207,7 @@ def score(report: Report, gold: Gold) -> dict:
                     pred_pairs.add(frozenset((a, b)))
         out["links"] = _prf(len(pred_pairs & gold_pairs), len(pred_pairs - gold_pairs),
                             len(gold_pairs - pred_pairs))
+        out["counterparts"] = _counterpart_scores(report, gold, loc, gold_articles, gold_pairs, pred_pairs)
         out["bcubed"] = _bcubed(report, gold_articles, fact_claims)
         out["gold_quotes_not_in_claims"] = unmatched
 
@@ -232,12 +255,17 @@ def score(report: Report, gold: Gold) -> dict:
         out["per_fact"] = rows
 
     if gold.not_linked:
-        together = 0
+        together = graded = 0
+        related = {frozenset((cid, k.claim)) for cid, ks in report.counterparts.items() for k in ks
+                   if k.grade == "related"}
         for a, b in gold.not_linked:
             ca, cb = loc.claim(a), loc.claim(b)
             if ca and cb and cluster_of[ca].id == cluster_of[cb].id:
                 together += 1
+            elif ca and cb and frozenset((ca, cb)) in related:
+                graded += 1
         out["not_linked_violations"] = together
+        out["not_linked_related"] = graded
         out["not_linked_pairs"] = len(gold.not_linked)
 
     if gold.non_claims:
@@ -286,6 +314,9 @@ def summary_lines(result: dict) -> list[str]:
         lk = result["links"]
         lines.append(f"  links      P {lk['precision']:.3f}  R {lk['recall']:.3f}  F1 {lk['f1']:.3f}"
                      f"  (tp {lk['tp']}, fp {lk['fp']}, fn {lk['fn']})")
+        cp = result["counterparts"]
+        lines.append(f"  related    P {cp['related_precision']:.3f} ({cp['related_right']} of {cp['related']})"
+                     f"  recall counting same or related {cp['recall_same_or_related']:.3f}")
         b = result["bcubed"]
         lines.append(f"  B-cubed    P {b['precision']:.3f}  R {b['recall']:.3f}  F1 {b['f1']:.3f}"
                      "  (every claim; single-source claims count)")
@@ -301,7 +332,7 @@ def summary_lines(result: dict) -> list[str]:
         lines.append(f"  false number conflicts: {result['false_number_conflicts']}")
     if "not_linked_pairs" in result:
         lines.append(f"  must-not-link pairs linked: {result['not_linked_violations']}"
-                     f" of {result['not_linked_pairs']}")
+                     f" of {result['not_linked_pairs']} (graded related: {result['not_linked_related']})")
     if "non_claims" in result:
         lines.append(f"  non-claims leaked into claims: {len(result['non_claims_leaked'])}"
                      f" of {result['non_claims']}")
@@ -329,8 +360,8 @@ SWEEP_JUDGE_LINKAGES = ("average", "complete", "single")
 
 def _settings(clusterer):
     """The grid of clusterers a sweep scores: judged clustering when the pipeline has a judge."""
-    from .cluster import ClaimClusterer, JudgedClusterer
-    from .judge import MemoJudge
+    from .linking.cluster import ClaimClusterer, JudgedClusterer
+    from .linking.judge import MemoJudge
 
     if isinstance(clusterer, JudgedClusterer):
         judge = MemoJudge(clusterer._judge())

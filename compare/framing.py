@@ -25,6 +25,7 @@ from .claims import load_lexicon
 from .context import distinctive_words
 from .diverge import load_lexicons
 from .errors import ModelError
+from .logistic import Logistic, read_model
 from .schema import Claim, FramingTerm
 
 MODEL_PATH = Path(__file__).parent / "models" / "framing" / "model.json"
@@ -100,7 +101,7 @@ class TermModel:
 
     @classmethod
     def load(cls, path: str | Path = MODEL_PATH) -> TermModel:
-        d = json.loads(Path(path).read_text())
+        d = read_model(path)
         if tuple(d["features"]) != FRAMING_FEATURES or (
                 "fallback" in d and tuple(d["fallback"]["features"]) != PLAIN_FEATURES):
             raise ModelError(f"{path} was fitted on other features {d['features']}; refit it with "
@@ -112,7 +113,7 @@ class TermModel:
 
     def proba(self, x: np.ndarray) -> np.ndarray:
         """P(loaded) for rows of FRAMING_FEATURES (a fallback reads the first PLAIN_FEATURES)."""
-        return 1.0 / (1.0 + np.exp(-(x[:, :len(self.coef)] @ np.asarray(self.coef) + self.intercept)))
+        return Logistic(self.coef, self.intercept).proba(x[:, :len(self.coef)])
 
     def claim_bias(self, embeddings: np.ndarray, embedder: str | None) -> np.ndarray:
         """P(a claim holds a span experts would mark), from its embedding by ``embedder`` (the
@@ -122,7 +123,7 @@ class TermModel:
             return np.full(len(embeddings), self.claim_prior)
         from sklearn.preprocessing import normalize
 
-        return 1.0 / (1.0 + np.exp(-(normalize(embeddings) @ np.asarray(self.claim_coef) + self.claim_intercept)))
+        return Logistic(self.claim_coef, self.claim_intercept).proba(normalize(embeddings))
 
     def reads_words(self, embedder: str | None) -> bool:
         """Whether the word model reads vectors of ``embedder``."""
@@ -133,7 +134,7 @@ class TermModel:
         zeros (a word without a vector)."""
         if not len(vectors) or vectors.shape[1] != len(self.word_coef):
             return np.full(len(vectors), np.nan, dtype=np.float32)
-        p = 1.0 / (1.0 + np.exp(-(vectors @ np.asarray(self.word_coef) + self.word_intercept)))
+        p = Logistic(self.word_coef, self.word_intercept).proba(vectors)
         return np.where(np.abs(vectors).sum(axis=1) > 0, p, np.nan).astype(np.float32)
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -19,16 +18,18 @@ import numpy as np
 from .bridge import MARGIN, LazyVectors, bridge
 from .cache import Cache, CachedJudge
 from .claims import ClaimExtractor
-from .cluster import ClaimClusterer, JudgedClusterer, JudgedLinks, cosine_distances, relabel_in_order
 from .context import lemma_counts, story_context
-from .diverge import assess
 from .embed import Embedder, MultilingualEmbedder, OnnxEmbedder
 from .errors import CorpusError
+from .facts import FactInputs, build_facts
 from .framing import FramingProfiler, document_frequency, word_spans
 from .ingest import MAX_ARTICLE_CHARS, load_outlets, read_articles
 from .ingest.web import Fetcher
-from .judge import NLI_LABELS
-from .schema import Article, Claim, Cluster, Link, Report, Story, divergence_order
+from .linkage import relabel_in_order
+from .linking.cluster import ClaimClusterer, JudgedClusterer
+from .linking.counterparts import DEFAULT_RELATED, counterparts
+from .linking.links import JudgedLinks
+from .schema import Article, Claim, Cluster, Report, Story
 from .stories import StoryGrouper
 
 log = logging.getLogger("compare")
@@ -76,6 +77,7 @@ class Pipeline:
         clusterer: ClaimClusterer | JudgedClusterer | None = None,
         grouper: StoryGrouper | None = None,
         contradiction: float = DEFAULT_CONTRADICTION,
+        related: float = DEFAULT_RELATED,
         profiler: FramingProfiler | None = None,
         cache: Cache | None = None,
         multilingual=None,
@@ -86,6 +88,7 @@ class Pipeline:
         self.clusterer = clusterer if clusterer is not None else JudgedClusterer(
             threshold=DEFAULT_JUDGE_THRESHOLD, k=DEFAULT_K, lexical_weight=DEFAULT_LEXICAL_WEIGHT)
         self.contradiction = contradiction
+        self.related = related  # the P(same) a related counterpart needs
         self.grouper = grouper if grouper is not None else StoryGrouper()
         self.profiler = profiler if profiler is not None else FramingProfiler()
         # articles in other languages: matched to the English ones through this encoder
@@ -251,7 +254,7 @@ class Pipeline:
         en_labels = self.clusterer.fit_predict(
             emb[rows], [c.article for c in en_claims], [thread_of[story_of[c.article]] for c in en_claims],
             [claim_tokens(c) for c in en_claims], [c.dates for c in en_claims],
-            texts=[" ".join(c.text.split()) for c in en_claims])
+            texts=[" ".join(c.text.split()) for c in en_claims], encoder=self.embedder.describe().get("name"))
         judged = self.clusterer.links_
         if len(rows) < len(claims) and isinstance(judged, JudgedLinks):  # keyed by rows of all claims
             judged = JudgedLinks(rows[judged.pairs()], judged.same, judged.nli, judged.features)
@@ -275,9 +278,6 @@ class Pipeline:
                      getattr(self.clusterer, "candidates_", len(judged)))
 
         t = time.perf_counter()
-        outlet_of = {a.id: a.outlet for a in articles}
-        story_outlets = {s.id: {outlet_of[a] for a in s.articles} for s in stories}
-        order = {s.id: k for k, s in enumerate(stories)}
         by_thread: dict[str, list[Claim]] = {th.id: [] for th in threads}
         by_story: dict[str, list[Claim]] = {s.id: [] for s in stories}
         for c in claims:
@@ -286,49 +286,10 @@ class Pipeline:
         background = lemma_counts(en_claims)  # counted once, not once per thread
         contexts = {tid: story_context([c for c in members if c.article in english], background)
                     for tid, members in by_thread.items()}
-        clusters = []
-        rows_of: dict[int, list[int]] = {}
-        for i, lab in enumerate(labels.tolist()):
-            rows_of.setdefault(lab, []).append(i)
-        for lab in range(int(labels.max()) + 1 if len(labels) else 0):
-            idx = np.array(rows_of[lab])
-            members = [claims[i] for i in idx]
-            told = Counter(story_of[c.article] for c in members)
-            in_stories = tuple(sorted(told, key=order.get))
-            sid = min(told, key=lambda s: (-told[s], order[s]))
-            tid = thread_of[sid]
-            # coverage and omission count only the outlets with an article in the fact's stories
-            covering = sorted(set().union(*(story_outlets[s] for s in in_stories)))
-            inside = [(int(i), int(j)) for x, i in enumerate(idx) for j in idx[x + 1:]]
-            links = [Link(claims[i].id, claims[j].id, judged[i, j][0], NLI_LABELS[int(np.argmax(judged[i, j][1]))],
-                          float(judged[i, j][1][2])) for i, j in inside if (i, j) in judged]
-            by_id = {c.id: c for c in members}
-            contradicting = [(by_id[k.a], by_id[k.b], k.contradiction) for k in links
-                             if k.contradiction >= self.contradiction]
-            verdict, signals, score = assess(members, covering, contexts[tid], contradicting,
-                                             english=lambda c: c.article in english)
-            present = sorted({c.outlet for c in members})
-            cohesion = 1.0
-            own = np.array([i for i in idx if claims[i].article in english], dtype=int)
-            if len(own) > 1:
-                d = cosine_distances(emb[own])
-                cohesion = float(1.0 - d[np.triu_indices(len(own), 1)].mean())
-            clusters.append(Cluster(
-                id=f"f{lab + 1:03d}",
-                story=sid,
-                claims=tuple(c.id for c in members),
-                outlets=tuple(present),
-                verdict=verdict,
-                signals=signals,
-                score=score,
-                cohesion=cohesion,
-                missing=tuple(o for o in covering if o not in present) if len(present) > 1 else (),
-                confidence=float(np.mean([k.same for k in links])) if links else None,
-                links=tuple(links),
-                thread=tid,
-                stories=in_stories,
-            ))
-        clusters.sort(key=lambda c: (order[c.story], *divergence_order(c)))
+        graded = (counterparts(labels, [c.article for c in claims], judged, self.related)
+                  if isinstance(judged, JudgedLinks) else [[] for _ in claims])
+        clusters, graded_by_id = build_facts(
+            FactInputs(articles, claims, labels, judged, graded, stories, emb, english, contexts), self.contradiction)
         timings["diverge"] = time.perf_counter() - t
 
         t = time.perf_counter()
@@ -353,7 +314,7 @@ class Pipeline:
             model=embedder | {"spacy": self.extractor.model}
             | ({"judge": judge.describe()} if judge is not None else {}),
             params=self.clusterer.describe() | self.grouper.describe() | self.profiler.describe()
-            | ({"contradiction": self.contradiction} if judge is not None else {})
+            | ({"contradiction": self.contradiction, "related": self.related} if judge is not None else {})
             | ({"bridge": {"encoder": self.multilingual.describe()["name"], "margin": self.bridge_margin,
                            "languages": sorted({a.language for a in articles}),
                            "links": {claims[o].id: [claims[e].id, round(m, 4)]
@@ -362,6 +323,7 @@ class Pipeline:
             timings={k: round(v, 3) for k, v in timings.items()},
             warnings=tuple(prep.warnings),
             skipped=tuple(prep.skipped),
+            counterparts=graded_by_id,
         )
 
     def _contrast(self, stories: list[Story], claims: list[Claim], clusters: list[Cluster],
@@ -411,5 +373,5 @@ class Pipeline:
              for a in prep.articles],
             prep.warnings, prep.skipped, self.embedder.describe(), self.clusterer.describe(),
             self.grouper.describe(), self.profiler.describe(), judge.describe() if judge is not None else None,
-            self.contradiction, self.bridge_margin, self.multilingual.describe(),
+            self.contradiction, self.related, self.bridge_margin, self.multilingual.describe(),
             hashlib.sha256(np.ascontiguousarray(prep.embeddings).tobytes()).hexdigest())

@@ -179,6 +179,28 @@ class Link:
 
 
 @dataclass(frozen=True)
+class Counterpart:
+    """A claim's closest telling in another article: ``grade`` "same" (the two are one fact) or
+    "related" (probably the same event or issue, told differently or disputed; never counted
+    as agreement), with the judged P(same) (None where the judge never read the pair)."""
+
+    claim: str
+    outlet: str
+    grade: str
+    p: float | None
+
+
+@dataclass(frozen=True)
+class Related:
+    """A claim outside a fact that is the related counterpart of the fact's claim ``to``."""
+
+    claim: str
+    outlet: str
+    p: float
+    to: str
+
+
+@dataclass(frozen=True)
 class Cluster:
     """One fact as one or more outlets tell it."""
 
@@ -195,6 +217,10 @@ class Cluster:
     links: tuple[Link, ...] = ()
     thread: str = "t1"
     stories: tuple[str, ...] = ()  # every story its claims come from
+    related: tuple[Related, ...] = ()  # other outlets' versions, told differently or disputed
+    # outlets of its stories whose every article there predates the fact's event: not blamed
+    earlier: tuple[str, ...] = ()
+    event_date: str | None = None  # the day the fact happened, where its claims give one
 
 
 @dataclass(frozen=True)
@@ -246,6 +272,7 @@ class Report:
     timings: dict[str, float] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     skipped: tuple[tuple[str, str], ...] = ()  # (source, reason) of each input that could not be read
+    counterparts: dict[str, tuple[Counterpart, ...]] = field(default_factory=dict)  # by claim id
 
     @property
     def excluded(self) -> list[Excluded]:
@@ -280,7 +307,9 @@ class Report:
                                  for t in terms] for o, terms in s.framing}}
                 for s in self.stories
             ],
-            "claims": [_claim_dict(c) for c in self.claims],
+            "claims": [_claim_dict(c) | {"counterparts": [
+                {"claim": k.claim, "outlet": k.outlet, "grade": k.grade, "p": None if k.p is None else round(k.p, 3)}
+                for k in self.counterparts.get(c.id, ())]} for c in self.claims],
             "clusters": [_cluster_dict(c) for c in self.clusters],
             "excluded": [asdict(e) for e in self.excluded],
             "model": self.model,
@@ -325,6 +354,9 @@ def _cluster_dict(c: Cluster) -> dict[str, Any]:
         "links": [{"a": k.a, "b": k.b, "same": round(k.same, 3), "nli": k.nli,
                    "contradiction": round(k.contradiction, 3)} for k in c.links],
         "missing": list(c.missing),
+        "earlier": list(c.earlier),
+        "event_date": c.event_date,
+        "related": [{"claim": r.claim, "outlet": r.outlet, "p": round(r.p, 3), "to": r.to} for r in c.related],
         "signals": [
             {"kind": s.kind, "outlets": list(s.outlets), "terms": s.terms, "detail": s.detail}
             for s in c.signals

@@ -14,7 +14,6 @@ affair share their actors and words, not their day.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -23,8 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .cluster import relabel_in_order, sparse_linkage
 from .errors import ModelError
+from .linkage import relabel_in_order, sparse_linkage
+from .logistic import Logistic, read_model
 from .schema import ENTITY_LABELS, NAME_LABELS, Article, Claim, Story, Thread
 
 MODEL_PATH = Path(__file__).parent / "models" / "stories" / "model.json"
@@ -155,7 +155,7 @@ class StoryModel:
 
     @classmethod
     def load(cls, path: str | Path = MODEL_PATH) -> StoryModel:
-        d = json.loads(Path(path).read_text())
+        d = read_model(path)
         fitted = (tuple(d["features"]), d.get("lead_claims"), d.get("typical_gap_days"))
         if fitted != (STORY_FEATURES, LEAD_CLAIMS, TYPICAL_GAP_DAYS):
             raise ModelError(f"{path} was fitted on other features {fitted}; refit it with "
@@ -164,8 +164,7 @@ class StoryModel:
                    d.get("neighbours", 10))
 
     def proba(self, features: np.ndarray) -> np.ndarray:
-        z = features @ np.asarray(self.coef) + self.intercept
-        return 1.0 / (1.0 + np.exp(-z))
+        return Logistic(self.coef, self.intercept).proba(features)
 
 
 def neighbour_pairs(n: int, prob: Callable[[np.ndarray, np.ndarray], np.ndarray], k: int,
@@ -194,7 +193,7 @@ def sparse_average_linkage(n: int, prob: Callable[[np.ndarray, np.ndarray], np.n
                            edges: dict[tuple[int, int], float], threshold: float,
                            groups: Sequence[Sequence[int]] | None = None) -> np.ndarray:
     """Average linkage on 1 - P over the sparse graph of ``edges`` (see
-    :func:`compare.cluster.sparse_linkage`); groups merge at a distance up to ``threshold``."""
+    :func:`compare.linkage.sparse_linkage`); groups merge at a distance up to ``threshold``."""
     return sparse_linkage(n, prob, edges, threshold, groups, "average", strict=False)
 
 

@@ -16,9 +16,9 @@ for _name, _n in (("ci", 200), ("long", 2000)):
 settings.load_profile("ci")
 
 from compare.claims import ClaimExtractor, load_spacy  # noqa: E402
-from compare.cluster import JudgedClusterer  # noqa: E402
 from compare.embed import HashingEmbedder  # noqa: E402
-from compare.judge import OverlapJudge  # noqa: E402
+from compare.linking.cluster import JudgedClusterer  # noqa: E402
+from compare.linking.judge import OverlapJudge  # noqa: E402
 from compare.pipeline import Pipeline  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

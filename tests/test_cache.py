@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 
 from compare.cache import Cache, CachedJudge, claim_from_dict, claim_to_dict
-from compare.cluster import JudgedClusterer
 from compare.embed import HashingEmbedder
-from compare.judge import OverlapJudge
+from compare.linking.cluster import JudgedClusterer
+from compare.linking.judge import OverlapJudge
 from compare.pipeline import Pipeline
 from compare.report import to_json
 

@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 from sklearn.datasets import make_blobs
 
-from compare.cluster import ClaimClusterer, cosine_distances
+from compare.linking.candidates import cosine_distances
+from compare.linking.cluster import ClaimClusterer
 
 
 def blobs(n_facts=4, per_fact=3, seed=0):
@@ -61,7 +62,7 @@ def test_lexical_similarity_weighs_words_rare_in_the_story():
             ["armenia", "azerbaijan", "checkpoint", "lachin", "border"],
             ["armenia", "azerbaijan", "treaty"],
             ["armenia", "azerbaijan", "treaty", "sign"]]
-    from compare.cluster import lexical_similarity
+    from compare.linking.candidates import lexical_similarity
 
     sim = lexical_similarity(bags)
     assert sim.shape == (4, 4) and np.allclose(np.diag(sim), 1.0)
@@ -87,7 +88,7 @@ def test_lexical_weight_is_validated():
 
 
 def test_far_apart_dates_marks_pairs_no_date_of_which_is_close():
-    from compare.cluster import far_apart_dates
+    from compare.linking.candidates import far_apart_dates
 
     far = far_apart_dates([("2020-11-09",), ("2023-05-25",), ("2023-04-16", "2020-11-10"), (), ("2020",),
                            ("2023-05-20",)])
@@ -110,7 +111,7 @@ def test_same_article_and_cannot_link_pairs_never_share_a_cluster():
 
 
 def test_candidate_pairs_take_the_k_nearest_per_other_article_and_skip_blocked():
-    from compare.cluster import candidate_pairs
+    from compare.linking.candidates import candidate_pairs
 
     sim = np.array([
         [1.0, 0.0, 0.9, 0.8, 0.1],
@@ -136,7 +137,7 @@ class TableJudge:
         self.calls = 0
 
     def score(self, pairs):
-        from compare.judge import PairScores
+        from compare.linking.judge import PairScores
 
         self.calls += 1
         same = np.array([self.table.get(frozenset(p), 0.05) for p in pairs])
@@ -148,7 +149,7 @@ class TableJudge:
 
 
 def test_judged_clusterer_links_only_what_the_judge_accepts():
-    from compare.cluster import JudgedClusterer
+    from compare.linking.cluster import JudgedClusterer
 
     texts = ["dam seized", "dam captured", "dam taken", "bridge opened", "bridge inaugurated"]
     arts = ["x", "y", "z", "x", "y"]
@@ -165,7 +166,7 @@ def test_judged_clusterer_links_only_what_the_judge_accepts():
 
 
 def test_judged_clusterer_keeps_same_article_and_cannot_link_apart():
-    from compare.cluster import JudgedClusterer
+    from compare.linking.cluster import JudgedClusterer
 
     texts = ["a", "b", "c"]
     judge = TableJudge({("a", "b"): 0.99, ("a", "c"): 0.99, ("b", "c"): 0.99})
@@ -180,7 +181,8 @@ def test_judged_clusterer_keeps_same_article_and_cannot_link_apart():
 def test_stacked_link_model_reads_features_and_refuses_other_ones(tmp_path):
     import json
 
-    from compare.cluster import LINK_FEATURES, StackedLinkModel, link_features
+    from compare.errors import ModelError
+    from compare.linking.stack import LINK_FEATURES, StackedLinkModel, link_features
 
     f = link_features(0.9, np.array([0.7, 0.2, 0.1]), 0.8, 0.5, ("date:2023-05-25", "number:3"),
                       ("date:2023-05-25", "number:4"))
@@ -193,19 +195,21 @@ def test_stacked_link_model_reads_features_and_refuses_other_ones(tmp_path):
     stack = StackedLinkModel.load(path)
     assert stack.predict(np.array([f]))[0] == pytest.approx(0.9)
     path.write_text(json.dumps({"features": ["judge_logit"], "mean": [0], "scale": [1], "coef": [1], "intercept": 0}))
-    with pytest.raises(ValueError, match="refit"):
+    with pytest.raises(ModelError, match="refit"):
         StackedLinkModel.load(path)
     assert StackedLinkModel.load(tmp_path / "none.json") is None
 
 
 def test_judged_clusterer_links_by_the_stack_when_given_one():
-    from compare.cluster import LINK_FEATURES, JudgedClusterer, StackedLinkModel
+    from compare.linking.cluster import JudgedClusterer
+    from compare.linking.stack import LINK_FEATURES, StackedLinkModel
+    from compare.logistic import Logistic
 
     k = len(LINK_FEATURES)
     texts = ["dam seized", "dam captured"]
     judge = TableJudge({("dam seized", "dam captured"): 0.9})
     # a stack that ignores the judge and reads only the bi-encoder cosine (feature 3), here 0
-    ignore = StackedLinkModel([0.0] * k, [1.0] * k, [0, 0, 0, 10.0, 0, 0, 0, 0], -5.0)
+    ignore = StackedLinkModel(Logistic((0, 0, 0, 10.0, 0, 0, 0, 0), -5.0, (0.0,) * k, (1.0,) * k))
     cl = JudgedClusterer(judge, threshold=0.5, k=1, stack=ignore, min_similarity=-1.0)
     labels = cl.fit_predict(np.array([[1.0, 0.0], [0.0, 1.0]]), ["x", "y"], texts=texts)
     assert labels[0] != labels[1]
@@ -214,7 +218,7 @@ def test_judged_clusterer_links_by_the_stack_when_given_one():
 
 
 def test_candidates_per_claim_are_capped_over_all_articles():
-    from compare.cluster import candidate_pairs
+    from compare.linking.candidates import candidate_pairs
 
     rng = np.random.default_rng(0)
     arts = [f"a{i // 2}" for i in range(20)]  # 10 articles of 2 claims
@@ -231,7 +235,7 @@ def test_candidates_per_claim_are_capped_over_all_articles():
 
 
 def test_pairs_under_the_similarity_floor_are_not_judged():
-    from compare.cluster import JudgedClusterer
+    from compare.linking.cluster import JudgedClusterer
 
     judge = TableJudge({("a", "b"): 0.99})
     cl = JudgedClusterer(judge, threshold=0.5, k=1, stack=None)
@@ -241,7 +245,8 @@ def test_pairs_under_the_similarity_floor_are_not_judged():
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_blockwise_candidates_are_the_dense_ones(seed):
-    from compare.cluster import DateGate, JudgedClusterer, candidate_pairs, far_apart_dates, lexical_similarity
+    from compare.linking.candidates import DateGate, candidate_pairs, far_apart_dates, lexical_similarity
+    from compare.linking.cluster import JudgedClusterer
 
     rng = np.random.default_rng(seed)
     n = 60
@@ -263,7 +268,7 @@ def test_blockwise_candidates_are_the_dense_ones(seed):
 
 
 def test_judged_links_look_up_pairs_as_a_mapping():
-    from compare.cluster import JudgedLinks
+    from compare.linking.links import JudgedLinks
 
     links = JudgedLinks(np.array([[3, 9], [0, 2], [0, 1]]), np.array([0.7, 0.2, 0.9]),
                         np.arange(9.0).reshape(3, 3), np.arange(3.0)[:, None])
@@ -280,7 +285,7 @@ def test_judged_links_look_up_pairs_as_a_mapping():
 def test_sparse_linkage_matches_scikit_learn_on_a_judged_graph(linkage):
     from sklearn.cluster import AgglomerativeClustering
 
-    from compare.cluster import relabel_in_order, sparse_linkage
+    from compare.linkage import relabel_in_order, sparse_linkage
 
     rng = np.random.default_rng(3)
     n = 40

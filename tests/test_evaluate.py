@@ -96,7 +96,6 @@ def test_real_model_on_the_written_stories(name, min_precision, min_f1, min_verd
 
 @pytest.mark.parametrize("judged", [True, False])
 def test_sweep_scores_every_setting_of_the_grid(prepared, fast_pipeline, judged):
-    from compare.cluster import ClaimClusterer
     from compare.evaluate import (
         SWEEP_JUDGE_K,
         SWEEP_JUDGE_LINKAGES,
@@ -106,6 +105,7 @@ def test_sweep_scores_every_setting_of_the_grid(prepared, fast_pipeline, judged)
         SWEEP_THRESHOLDS,
         sweep_grid,
     )
+    from compare.linking.cluster import ClaimClusterer
     from compare.pipeline import Prepared
 
     report, gold = prepared
@@ -118,7 +118,7 @@ def test_sweep_scores_every_setting_of_the_grid(prepared, fast_pipeline, judged)
         assert len(rows) == len(SWEEP_JUDGE_LINKAGES) * len(SWEEP_JUDGE_K) * len(SWEEP_JUDGE_THRESHOLDS)
         assert {r["k"] for r in rows} == set(SWEEP_JUDGE_K)
         # the must-not-link count is the one scoring that setting alone gives
-        from compare.cluster import JudgedClusterer
+        from compare.linking.cluster import JudgedClusterer
 
         for r in (rows[0], rows[-1]):
             fast_pipeline.clusterer = JudgedClusterer(fast_pipeline.clusterer.judge, r["threshold"], k=r["k"],

@@ -3,7 +3,7 @@ import os
 import numpy as np
 import pytest
 
-from compare.judge import NLI_LABELS, CrossEncoderJudge, MemoJudge, OverlapJudge, PairScores
+from compare.linking.judge import NLI_LABELS, CrossEncoderJudge, MemoJudge, OverlapJudge, PairScores
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

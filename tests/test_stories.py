@@ -4,7 +4,7 @@ from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import squareform
 from sklearn.metrics import adjusted_rand_score
 
-from compare.cluster import relabel_in_order
+from compare.linkage import relabel_in_order
 from compare.schema import Article, Claim
 from compare.stories import (
     STORY_FEATURES,

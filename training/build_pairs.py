@@ -52,7 +52,7 @@ def words(s: str) -> set[str]:
     return {w for w in re.findall(r"[a-z0-9]+", s.lower()) if len(w) > 2}
 
 
-def ecb_pairs(root: Path, rng: random.Random) -> tuple[list[dict], list[dict]]:
+def ecb_pairs(root: Path, rng: random.Random, per_chain: int = 40) -> tuple[list[dict], list[dict]]:
     """Same-event pairs across documents of one ECB+ subtopic, with two kinds of negatives:
     a sentence of the sister subtopic (same kind of event, another real event) sharing most
     words, and a sentence of the same subtopic annotated with other events only."""
@@ -81,7 +81,7 @@ def ecb_pairs(root: Path, rng: random.Random) -> tuple[list[dict], list[dict]]:
             pairs = [(x, y) for i, x in enumerate(members) for y in members[i + 1:]
                      if x["doc"] != y["doc"] and x["entities"] & y["entities"]]
             rng.shuffle(pairs)
-            for x, y in pairs[:40]:
+            for x, y in pairs[:per_chain]:
                 k = key(x["text"], y["text"])
                 if k in seen or x["text"] == y["text"]:
                     continue
@@ -147,6 +147,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", default="../shared/data", type=Path)
     ap.add_argument("--out", default=".train/data", type=Path)
+    ap.add_argument("--ecb-per-chain", type=int, default=80, help="same-event pairs drawn from one ECB+ chain")
     args = ap.parse_args()
     rng = random.Random(SEED)
     p = args.data / "pairs"
@@ -170,7 +171,15 @@ def main() -> None:
     for r in read_jsonl(p / "snli.dev.jsonl.gz"):
         sets["train"].append({"a": detok(r["a"]), "b": detok(r["b"]), "task": "nli", "label": NLI[r["label"]],
                               "source": "snli"})
-    ecb_train, ecb_dev = ecb_pairs(args.data / "ecbplus-dev", rng)
+    ecb_train, ecb_dev = ecb_pairs(args.data / "ecbplus-dev", rng, args.ecb_per_chain)
+    # PAWS: word-order paraphrases and their swapped-word non-paraphrases, where bag-of-words
+    # similarity fails; three quarters train, a quarter validates
+    paws = read_jsonl(p / "pawsx_en.dev.jsonl.gz")
+    random.Random(SEED).shuffle(paws)
+    cut = len(paws) * 3 // 4
+    for name, part in (("train", paws[:cut]), ("dev-paws", paws[cut:])):
+        sets[name] += [{"a": r["a"], "b": r["b"], "task": "same", "label": float(r["label"]), "source": "paws"}
+                       for r in part]
     sets["train"] += ecb_train
     sets["train"] += fnc_pairs(p, rng)
     sets["dev-ecb"] = ecb_dev

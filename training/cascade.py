@@ -4,7 +4,7 @@ The pipeline runs over the dev corpora (../shared/data/ecbplus-dev and basil-dev
 articles) with every candidate judged; each judged pair is labelled by whether the stacked model
 puts it at P(same) >= ``--label`` (0.3: pairs under the 0.6 that links still move average
 linkage). A logistic regression over the pair's structure alone
-(compare.cluster.STRUCTURE_FEATURES: cosine, word overlap, dates, numbers) predicts that label.
+(compare.linking.stack.STRUCTURE_FEATURES: cosine, word overlap, dates, numbers) predicts that label.
 Its cut is chosen out of fold (two folds by article) as the lowest of the folds' cuts that keep
 ``--keep`` of the labelled pairs; the model is then fitted on all pairs and written, with its
 figures, to cascade.json beside the judge's stack.json.
@@ -25,8 +25,9 @@ import numpy as np
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from compare.cache import Cache  # noqa: E402
-from compare.cluster import LINK_FEATURES, STRUCTURE_FEATURES, JudgedClusterer  # noqa: E402
-from compare.judge import CrossEncoderJudge  # noqa: E402
+from compare.linking.cluster import JudgedClusterer  # noqa: E402
+from compare.linking.judge import CrossEncoderJudge  # noqa: E402
+from compare.linking.stack import LINK_FEATURES, STRUCTURE_FEATURES
 from compare.pipeline import DEFAULT_JUDGE_THRESHOLD, DEFAULT_K, DEFAULT_LEXICAL_WEIGHT, Pipeline  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent

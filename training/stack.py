@@ -1,5 +1,5 @@
 """Fit and measure the stacked link model: logistic regression over the pair model's outputs
-and the pair's structure (compare.cluster.LINK_FEATURES), on the candidate pairs the pipeline
+and the pair's structure (compare.linking.stack.LINK_FEATURES), on the candidate pairs the pipeline
 judges, labelled by the golds (1 when both claims sit in one gold fact).
 
 Each gold is scored by a stack fitted on the other golds (leave one gold out), beside the pair
@@ -17,9 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-from compare.cluster import LINK_FEATURES, JudgedClusterer
 from compare.evaluate import _Locator, load_gold
-from compare.judge import CrossEncoderJudge
+from compare.linking.cluster import JudgedClusterer
+from compare.linking.judge import CrossEncoderJudge
+from compare.linking.stack import LINK_FEATURES
 from compare.pipeline import DEFAULT_K, Pipeline
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -2,8 +2,11 @@
 
 The pair is read together ("[CLS] a [SEP] b [SEP]"), token states are mean-pooled, and two
 linear heads give the "same fact" logit and the entailment/neutral/contradiction logits.
-Batches hold one task each; "same" pairs are read in a random order (the relation is
-symmetric), NLI pairs in theirs. Seeded; runs on a GPU where there is one.
+With ``--residual`` (the default) the "same" logit is a residual over the bundled bi-encoder's
+cosine: a logistic fit of the cosine on the training pairs, frozen, plus the head, which starts
+at zero (see compare/models/pair_net.py). Batches hold one task each; "same" pairs are read in
+a random order (the relation is symmetric), NLI pairs in theirs. After every epoch the dev
+sets' average precision is printed beside the cosine's. Seeded; runs on a GPU where there is one.
 
     python training/build_pairs.py                    # .train/data from ../shared/data
     python training/train_pairs.py --out .train/run   # epochN.safetensors + log.json
@@ -37,11 +40,69 @@ def batches(rows: list[dict], size: int, rng: random.Random) -> list[list[dict]]
     return out
 
 
+def cosines(rows: list[dict], cache: Path) -> None:
+    """Set each row's ``cos``: the bundled encoder's cosine of its two texts (kept in ``cache``)."""
+    import hashlib
+
+    from compare.embed import OnnxEmbedder
+
+    known = json.loads(cache.read_text()) if cache.is_file() else {}
+    digest = lambda t: hashlib.sha1(t.encode()).hexdigest()[:16]  # noqa: E731
+    todo = sorted({t for r in rows for t in (r["a"], r["b"]) if digest(t) not in known})
+    if todo:
+        vecs = OnnxEmbedder().encode(todo)
+        vec = dict(zip(todo, vecs, strict=True))
+        for t in todo:
+            known[digest(t)] = vec[t].tolist()
+        cache.write_text(json.dumps(known))
+    for r in rows:
+        r["cos"] = float(np.dot(known[digest(r["a"])], known[digest(r["b"])]))
+
+
+def cosine_fit(rows: list[dict]) -> tuple[float, float]:
+    """(w, b) of a logistic regression of the "same" label (at 0.5) on the cosine."""
+    from sklearn.linear_model import LogisticRegression
+
+    same = [r for r in rows if r["task"] == "same"]
+    x = np.array([[r["cos"]] for r in same])
+    y = np.array([r["label"] >= 0.5 for r in same])
+    lr = LogisticRegression(C=100.0).fit(x, y)
+    return float(lr.coef_[0, 0]), float(lr.intercept_[0])
+
+
+def dev_scores(model, tok, sets: dict[str, list[dict]], device, max_len: int) -> dict:
+    """Average precision of the judge's "same" and of the cosine on each dev set (labels at 0.8
+    for STS-B: a score of 4 of 5, else 0.5)."""
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    model.eval()
+    out = {}
+    with torch.inference_mode():
+        for name, rows in sets.items():
+            logits = []
+            for lo in range(0, len(rows), 64):
+                part = rows[lo:lo + 64]
+                enc = tok([r["a"] for r in part], [r["b"] for r in part], truncation=True, max_length=max_len,
+                          padding=True, return_tensors="pt").to(device)
+                cos = torch.tensor([r["cos"] for r in part], dtype=torch.float32, device=device)
+                s, _ = model(enc["input_ids"], enc["attention_mask"], enc["token_type_ids"], cos)
+                logits += s.float().cpu().tolist()
+            y = np.array([r["label"] >= (0.8 if "stsb" in name else 0.5) for r in rows])
+            cos = np.array([r["cos"] for r in rows])
+            out[name] = {"ap": round(float(average_precision_score(y, logits)), 4),
+                         "ap_cosine": round(float(average_precision_score(y, cos)), 4),
+                         "auc": round(float(roc_auc_score(y, logits)), 4),
+                         "auc_cosine": round(float(roc_auc_score(y, cos)), 4)}
+    model.train()
+    return out
+
+
 def save(model, args, rows, steps, t0, log) -> None:
     from safetensors.torch import save_file
 
     args.out.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().to(torch.float16).cpu().contiguous() for k, v in model.state_dict().items()}
+    state = {k: v.detach().to(torch.float32 if k == "cos_coef" else torch.float16).cpu().contiguous()
+             for k, v in model.state_dict().items()}
     save_file(state, str(args.out / "model.safetensors"))
     save_file(state, str(args.out / f"epoch{len(log)}.safetensors"))
     (args.out / "log.json").write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()},
@@ -62,6 +123,10 @@ def main() -> None:
     ap.add_argument("--sources", default="", help="comma list of sources to train on (default all)")
     ap.add_argument("--limit", type=int, default=0, help="train on this many pairs only (a smoke test)")
     ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--no-residual", dest="residual", action="store_false",
+                    help="train the head alone, without the cosine it is a residual over")
+    ap.add_argument("--nli-limit", type=int, default=0, help="read at most this many NLI pairs an epoch")
+    ap.add_argument("--dev", default="dev-stsb,dev-ecb,dev-paws", help="dev sets scored after every epoch")
     args = ap.parse_args()
 
     from transformers import AutoModel, AutoTokenizer
@@ -81,6 +146,18 @@ def main() -> None:
         rows = [r for r in rows if r["source"] in keep]
     if args.limit:
         rows = random.Random(args.seed).sample(rows, args.limit)
+    if args.nli_limit:
+        nli = [r for r in rows if r["task"] == "nli"]
+        drop = {id(r) for r in random.Random(args.seed).sample(nli, max(0, len(nli) - args.nli_limit))}
+        rows = [r for r in rows if id(r) not in drop]
+    dev = {name: read_jsonl(args.data / f"{name}.jsonl.gz") for name in args.dev.split(",") if name}
+    cosines(rows + [r for rs in dev.values() for r in rs], args.data / "cosine.json")
+    if args.residual:
+        w, b = cosine_fit(rows)
+        model.cos_coef.copy_(torch.tensor([w, b]))
+        torch.nn.init.zeros_(model.same.weight)
+        torch.nn.init.zeros_(model.same.bias)
+        print(f"cosine logit: {w:.3f} * cos + {b:.3f}", flush=True)
     rng = random.Random(args.seed)
     steps = args.epochs * len(batches(rows, args.batch, random.Random(0)))
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
@@ -97,8 +174,10 @@ def main() -> None:
             pairs = [(r["a"], r["b"]) if task == "nli" or rng.random() < 0.5 else (r["b"], r["a"]) for r in batch]
             enc = tok([a for a, _ in pairs], [b for _, b in pairs], truncation=True, max_length=args.max_len,
                       padding=True, return_tensors="pt").to(device)
+            cos = (torch.tensor([r["cos"] for r in batch], dtype=torch.float32, device=device)
+                   if args.residual else None)
             with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
-                s, n = model(enc["input_ids"], enc["attention_mask"], enc["token_type_ids"])
+                s, n = model(enc["input_ids"], enc["attention_mask"], enc["token_type_ids"], cos)
             if task == "same":
                 y = torch.tensor([r["label"] for r in batch], dtype=torch.float32, device=device)
                 loss = bce(s.float(), y)
@@ -113,7 +192,8 @@ def main() -> None:
             step += 1
             if step % 50 == 0:
                 print(f"step {step}/{steps} loss {loss.item():.3f} {time.time() - t0:.0f}s", flush=True)
-        log.append({"epoch": epoch + 1, "last_loss": round(loss.item(), 4)})
+        log.append({"epoch": epoch + 1, "last_loss": round(loss.item(), 4),
+                    "dev": dev_scores(model, tok, dev, device, args.max_len)})
         print(json.dumps(log[-1]), flush=True)
         save(model, args, rows, steps, t0, log)  # after every epoch: a cut-off run keeps its last one
 

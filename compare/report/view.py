@@ -36,11 +36,36 @@ class Telling:
 
 
 @dataclass(frozen=True)
+class Version:
+    """Another outlet's related telling of a fact: probably the same event or issue, told
+    differently or disputed, with the pair model's P(same)."""
+
+    outlet: str
+    claim: Claim
+    p: float
+
+
+@dataclass(frozen=True)
 class Fact:
     cluster: Cluster
     tellings: tuple[Telling, ...]
     signals: tuple[Signal, ...]
     headline: str
+    related: tuple[Version, ...] = ()
+
+    @property
+    def absent(self) -> str:
+        """Which outlets of its stories do not tell the fact, said as far as it is known: the
+        outlets that omit it, and those whose articles predate it."""
+        parts = []
+        if self.cluster.missing:
+            parts.append(f"Not reported by {', '.join(self.cluster.missing)}.")
+        if self.cluster.earlier:
+            who = ", ".join(self.cluster.earlier)
+            parts.append(f"Not expected from {who}: dated before this happened ({self.cluster.event_date})."
+                         if self.cluster.event_date else
+                         f"Not sure whether {who} could have reported it: dated before every article that does.")
+        return " ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -141,8 +166,24 @@ def build_facts(report: Report) -> list[Fact]:
             c = claims[cid]
             tellings.append(Telling(c.outlet, c, _pieces(c.text, _terms_for(c.outlet, cl.signals))))
         tellings.sort(key=lambda t: (t.outlet, t.claim.start))
-        facts.append(Fact(cl, tuple(tellings), cl.signals, headline([t.claim for t in tellings])))
+        related = tuple(Version(r.outlet, claims[r.claim], r.p) for r in cl.related)
+        facts.append(Fact(cl, tuple(tellings), cl.signals, headline([t.claim for t in tellings]), related))
     return facts
+
+
+def related_groups(single: list[Fact]) -> list[Fact]:
+    """Single-source facts with related versions in other outlets (probably the same event told
+    so differently that the pair model would not call it one fact), each group of them shown
+    once, under its first fact."""
+    shown: set[str] = set()
+    out = []
+    for f in single:
+        if not f.related or f.cluster.claims[0] in shown:
+            continue
+        out.append(f)
+        shown.update(f.cluster.claims)
+        shown.update(r.claim.id for r in f.related)
+    return out
 
 
 def rank(facts: list[Fact]) -> list[Fact]:
@@ -212,6 +253,7 @@ def build_view(report: Report) -> dict:
                 "diverge": [f for f in shared if f.cluster.verdict == "diverge"],
                 "agree": [f for f in shared if f.cluster.verdict == "agree"],
                 "single": [f for f in story_facts if f.cluster.verdict == "single-source"],
+                "related": related_groups([f for f in story_facts if f.cluster.verdict == "single-source"]),
                 "outlets": outlets,
                 "coverage": coverage_chart(shared, outlets),
                 "agreement": agreement_chart([f.cluster for f in story_facts], outlets),

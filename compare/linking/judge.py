@@ -18,8 +18,8 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from .errors import ModelError
-from .progress import track
+from ..errors import ModelError
+from ..progress import track
 
 NLI_LABELS = ("entailment", "neutral", "contradiction")
 
@@ -37,15 +37,16 @@ class PairScores:
 
 @runtime_checkable
 class Judge(Protocol):
-    """Anything that scores claim pairs."""
+    """Anything that scores claim pairs. ``cosine`` (one per pair), where given, is the bundled
+    encoder's cosine of the two texts, which a residual judge reads (it computes it otherwise)."""
 
-    def score(self, pairs: Sequence[tuple[str, str]]) -> PairScores: ...
+    def score(self, pairs: Sequence[tuple[str, str]], cosine: np.ndarray | None = None) -> PairScores: ...
 
     def describe(self) -> dict: ...
 
 
 class LinkModel(Protocol):
-    """Turns the judge's outputs and a pair's structure into P(same) (compare.cluster.StackedLinkModel)."""
+    """Turns the judge's outputs and a pair's structure into P(same) (compare.linking.stack.StackedLinkModel)."""
 
     def predict(self, x: np.ndarray) -> np.ndarray: ...
 
@@ -93,9 +94,10 @@ class CrossEncoderJudge:
     folder with only ``model.safetensors`` (a fresh training run), torch, its Linear layers
     quantised to int8 when ``quantize`` is set.
 
-    Pairs are read one at a time by default: int8 dynamic quantisation scales activations over
-    the whole batch, so in a batch a pair's score would depend on its neighbours (measured: up to
-    0.02). One at a time costs about a quarter of the speed and makes a pair's score its own.
+    A graph that reads ``cosine`` (a residual judge, see compare/models/pair_net.py) is given
+    the bundled encoder's cosine of each pair, by the caller (the pipeline has the embeddings)
+    or computed here. Pairs are read one at a time by default (an older judge quantised its
+    activations per batch; one at a time keeps a pair's score its own with any graph).
     """
 
     def __init__(self, path: str | Path | None = None, batch_size: int = 1, quantize: bool = True,
@@ -110,9 +112,10 @@ class CrossEncoderJudge:
         self.max_length = max_length
         self._net = None
         self._link_model: tuple | None = None
+        self._encoder = None
 
     def _folder(self) -> Path:
-        from .models import PAIR_MODEL_DIR
+        from ..models import PAIR_MODEL_DIR
 
         return Path(self.path) if self.path else PAIR_MODEL_DIR
 
@@ -138,6 +141,7 @@ class CrossEncoderJudge:
                     opts.intra_op_num_threads = self.threads or 1
                 self._tok = PairTokenizer(folder / "tokenizer.json")
                 self._net = ort.InferenceSession(str(onnx), opts, providers=["CPUExecutionProvider"])
+                self._reads_cosine = any(i.name == "cosine" for i in self._net.get_inputs())
             except Exception as exc:  # onnxruntime and tokenizers raise many kinds
                 raise ModelError(f"cannot load the pair model {onnx} ({type(exc).__name__}); "
                                  "reinstall compare-news or pass --judge-model with a trained model folder") from exc
@@ -145,7 +149,7 @@ class CrossEncoderJudge:
         import torch
         from transformers import AutoTokenizer
 
-        from .models.pair_net import load_pair_net
+        from ..models.pair_net import load_pair_net
 
         try:
             tok = AutoTokenizer.from_pretrained(str(folder))
@@ -160,27 +164,47 @@ class CrossEncoderJudge:
                 warnings.simplefilter("ignore", UserWarning)
                 net = torch.ao.quantization.quantize_dynamic(net, {torch.nn.Linear}, dtype=torch.qint8)
         self._tok, self._net = tok, net
+        self._reads_cosine = bool(net.cos_coef.abs().sum() > 0)
         return net
 
     def __getstate__(self) -> dict:
         """Shipped (to a Dask worker) without the loaded model, which loads again there."""
-        return self.__dict__ | {"_net": None, "_tok": None, "_link_model": None}
+        return self.__dict__ | {"_net": None, "_tok": None, "_link_model": None, "_encoder": None}
+
+    def reads_cosine(self) -> bool:
+        """Whether the model is a residual over the bundled encoder's cosine."""
+        self._load()
+        return self._reads_cosine
+
+    def _cosines(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        """The bundled encoder's cosine of each pair, for a caller that has no embeddings."""
+        if self._encoder is None:
+            from ..embed import OnnxEmbedder
+
+            self._encoder = OnnxEmbedder(threads=self.threads)
+        texts = sorted({t for p in pairs for t in p})
+        vec = dict(zip(texts, self._encoder.encode(texts), strict=True))
+        return np.array([float(np.dot(vec[a], vec[b])) for a, b in pairs], dtype=np.float32)
 
     def link_model(self) -> LinkModel | None:
         """The stacked link model fitted on this model's outputs (``stack.json`` beside it), if any;
         read once."""
         if self._link_model is None:
-            from .cluster import StackedLinkModel
+            from .stack import StackedLinkModel
 
             self._link_model = (StackedLinkModel.load(self._folder() / "stack.json"),)
         return self._link_model[0]
 
-    def score(self, pairs: Sequence[tuple[str, str]]) -> PairScores:
+    def score(self, pairs: Sequence[tuple[str, str]], cosine: np.ndarray | None = None) -> PairScores:
         if not pairs:
             return PairScores(np.zeros(0), np.zeros((0, 3)))
         net = self._load()
+        if self._reads_cosine:
+            cosine = self._cosines(pairs) if cosine is None else np.asarray(cosine, dtype=np.float32)
+        else:
+            cosine = None
         if hasattr(net, "run") and self.batch_size == 1 and self.workers > 1:
-            return self._score_parallel(net, pairs)
+            return self._score_parallel(net, pairs, cosine)
         # batches of similar length waste less padding; the order is put back afterwards
         order = sorted(range(len(pairs)), key=lambda i: (len(pairs[i][0]) + len(pairs[i][1]), i))
         logits, nli = np.zeros(len(pairs)), np.zeros((len(pairs), 3))
@@ -188,10 +212,11 @@ class CrossEncoderJudge:
                        "batch"):
             idx = order[s:s + self.batch_size]
             a, b = [pairs[i][0] for i in idx], [pairs[i][1] for i in idx]
-            logits[idx], nli[idx] = self._run(net, a, b)
+            logits[idx], nli[idx] = self._run(net, a, b, None if cosine is None else cosine[idx])
         return PairScores(1.0 / (1.0 + np.exp(-logits)), nli)
 
-    def _score_parallel(self, net, pairs: Sequence[tuple[str, str]], chunk: int = 32) -> PairScores:
+    def _score_parallel(self, net, pairs: Sequence[tuple[str, str]], cosine: np.ndarray | None,
+                        chunk: int = 32) -> PairScores:
         """One pair a run, ``workers`` runs at once on the one session (onnxruntime allows
         concurrent runs); each chunk of pairs is tokenised where it is run, so the token ids of
         only a few chunks are held at a time (all of them took 6 KB a pair)."""
@@ -206,6 +231,8 @@ class CrossEncoderJudge:
             for k in range(len(part)):
                 feed = {name: np.array([enc[name][k]], dtype=np.int64)
                         for name in ("input_ids", "attention_mask", "token_type_ids")}
+                if cosine is not None:
+                    feed["cosine"] = cosine[lo + k:lo + k + 1]
                 same, n = net.run(None, feed)
                 logits[lo + k], nli[lo + k] = same[0], n[0]
 
@@ -215,17 +242,20 @@ class CrossEncoderJudge:
                 f.result()
         return PairScores(1.0 / (1.0 + np.exp(-logits)), nli.astype(np.float64))
 
-    def _run(self, net, a: list[str], b: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    def _run(self, net, a: list[str], b: list[str], cosine: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         if not hasattr(net, "run"):  # torch
             import torch
 
             with torch.inference_mode():
                 enc = self._tok(a, b, truncation=True, max_length=self.max_length, padding=True, return_tensors="pt")
-                same, n = net(enc["input_ids"], enc["attention_mask"], enc["token_type_ids"])
+                same, n = net(enc["input_ids"], enc["attention_mask"], enc["token_type_ids"],
+                              None if cosine is None else torch.from_numpy(cosine))
                 return same.double().numpy(), torch.softmax(n.double(), -1).numpy()
         enc = self._tok(a, b, truncation=True, max_length=self.max_length, padding=True, return_tensors="np")
-        same, n = net.run(None, {k: enc[k].astype(np.int64)
-                                 for k in ("input_ids", "attention_mask", "token_type_ids")})
+        feed = {k: enc[k].astype(np.int64) for k in ("input_ids", "attention_mask", "token_type_ids")}
+        if cosine is not None:
+            feed["cosine"] = cosine
+        same, n = net.run(None, feed)
         return same.astype(np.float64), n.astype(np.float64)
 
     def describe(self) -> dict:
@@ -235,7 +265,8 @@ class CrossEncoderJudge:
         runtime = "onnxruntime int8" if (folder / ONNX_FILE).is_file() else (
             "torch int8" if self.quantize else "torch fp32")
         return {"name": meta.get("name", folder.name), "source": "bundled" if self.path is None else "user",
-                "base": meta.get("base", ""), "runtime": runtime}
+                "base": meta.get("base", ""), "runtime": runtime} | (
+                    {"cosine_of": meta["cosine_of"]} if meta.get("cosine_of") else {})
 
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -250,7 +281,7 @@ class OverlapJudge:
         self.scale = scale
         self.midpoint = midpoint
 
-    def score(self, pairs: Sequence[tuple[str, str]]) -> PairScores:
+    def score(self, pairs: Sequence[tuple[str, str]], cosine: np.ndarray | None = None) -> PairScores:
         same, nli = np.zeros(len(pairs)), np.zeros((len(pairs), 3))
         for i, (a, b) in enumerate(pairs):
             wa, wb = set(_WORD.findall(a.lower())), set(_WORD.findall(b.lower()))
@@ -276,10 +307,12 @@ class MemoJudge:
         self.judge = judge
         self._memo: dict[tuple[str, str], tuple[float, np.ndarray]] = {}
 
-    def score(self, pairs: Sequence[tuple[str, str]]) -> PairScores:
-        todo = sorted({p for p in pairs if p not in self._memo})
+    def score(self, pairs: Sequence[tuple[str, str]], cosine: np.ndarray | None = None) -> PairScores:
+        first = {p: i for i, p in reversed(list(enumerate(pairs)))}
+        todo = sorted(p for p in first if p not in self._memo)
         if todo:
-            sc = self.judge.score(todo)
+            sc = (self.judge.score(todo) if cosine is None
+                  else self.judge.score(todo, np.asarray(cosine)[[first[p] for p in todo]]))
             for p, s, n in zip(todo, sc.same, sc.nli, strict=True):
                 self._memo[p] = (float(s), n)
         same = np.array([self._memo[p][0] for p in pairs], dtype=float)
