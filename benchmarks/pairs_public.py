@@ -1,6 +1,8 @@
 """The shipped pair judge on the public pair sets (reads ../shared/data; run training/build_pairs.py
-first): MRPC test accuracy/F1 at P(same) 0.5, STS-B test Spearman of P(same), SNLI and SICK test
-NLI accuracy, ECB+ held-out topics' same-event pairs precision/recall at 0.5, and pairs a second.
+first), beside the bundled bi-encoder's cosine: average precision and ROC AUC of P(same) and of
+the cosine on STS-B (a pair is "same" at a score of 4 of 5 or more), MRPC test and ECB+ held-out
+topics' same-event pairs; STS-B Spearman; MRPC accuracy/F1 at P(same) 0.5; SNLI and SICK test NLI
+accuracy; and pairs a second.
 
     python benchmarks/pairs_public.py [--data .train/data] [--judge-model PATH] [--no-quantize]
 """
@@ -21,17 +23,19 @@ from build_pairs import read_jsonl  # noqa: E402  (the format build_pairs.py wri
 
 def main() -> None:
     from scipy.stats import spearmanr
-    from sklearn.metrics import f1_score, roc_auc_score
+    from sklearn.metrics import average_precision_score, f1_score, roc_auc_score
 
+    from compare.embed import OnnxEmbedder
     from compare.linking.judge import CrossEncoderJudge
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", default=".train/data", type=Path)
     ap.add_argument("--judge-model", default=None)
     ap.add_argument("--no-quantize", dest="quantize", action="store_false")
-    ap.add_argument("--sets", default="test-stsb,test-mrpc,dev-ecb,test-snli")
+    ap.add_argument("--sets", default="test-stsb,dev-stsb,test-mrpc,dev-ecb,test-snli")
     args = ap.parse_args()
     judge = CrossEncoderJudge(args.judge_model, quantize=args.quantize)
+    encoder = OnnxEmbedder()
     out = {"judge": judge.describe()}
     for name in args.sets.split(","):
         rows = read_jsonl(args.data / f"{name}.jsonl.gz")
@@ -40,8 +44,17 @@ def main() -> None:
         secs = time.perf_counter() - t
         y = np.array([r["label"] for r in rows])
         res = {"pairs": len(rows), "pairs_per_s": round(len(rows) / secs, 1)}
+        if not (name.endswith("snli") or name.endswith("sick")):
+            texts = sorted({t for r in rows for t in (r["a"], r["b"])})
+            vec = dict(zip(texts, encoder.encode(texts), strict=True))
+            cos = np.array([float(np.dot(vec[r["a"]], vec[r["b"]])) for r in rows])
+            yes = y >= (0.8 if name.endswith("stsb") else 0.5)
+            for key, p in (("judge", sc.same), ("cosine", cos)):
+                res[f"ap_{key}"] = round(float(average_precision_score(yes, p)), 4)
+                res[f"auc_{key}"] = round(float(roc_auc_score(yes, p)), 4)
         if name.endswith("stsb"):
             res["spearman"] = round(float(spearmanr(sc.same, y).statistic), 4)
+            res["spearman_cosine"] = round(float(spearmanr(cos, y).statistic), 4)
         elif name.endswith("snli") or name.endswith("sick"):
             res["accuracy"] = round(float((sc.nli.argmax(1) == y).mean()), 4)
         else:

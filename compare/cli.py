@@ -290,25 +290,31 @@ def pairs(infile, judge, judge_model, batch):
     """Score claim pairs: INFILE holds JSON objects with "a" and "b", one a line ('-' for stdin).
 
     Writes one JSON object a line to stdout, in input order: "same" (the probability that a
-    and b state the same fact), "nli" (entailment, neutral or contradiction of b given a) and
-    the three NLI probabilities.
+    and b state the same fact, as the pipeline computes it for a candidate pair: the pair model,
+    the bundled encoder's cosine and the structure two sentences give, stacked; word overlap
+    weighs words by the texts of the batch), "judge" (the pair model's own probability), "nli"
+    (entailment, neutral or contradiction of b given a) and the three NLI probabilities.
     """
+    from .claims import ClaimExtractor
+    from .embed import OnnxEmbedder
     from .linking.judge import NLI_LABELS
+    from .linking.standalone import score_standalone
 
     try:
         scorer = _judge(judge, judge_model)
+        embedder, extractor = OnnxEmbedder(), ClaimExtractor()
         rows: list[tuple[str, str]] = []
         done = 0
         show = sys.stderr.isatty()
 
         def flush():
             nonlocal done
-            sc = scorer.score(rows)
+            same, sc = score_standalone(rows, scorer, embedder, extractor)
             done += len(rows)
             if show:
                 click.echo(f"\r{done} pairs scored", err=True, nl=False)
-            for p, nli in zip(sc.same, sc.nli, strict=True):
-                out = {"same": round(float(p), 4), "nli": NLI_LABELS[int(nli.argmax())]}
+            for p, own, nli in zip(same, sc.same, sc.nli, strict=True):
+                out = {"same": round(float(p), 4), "judge": round(float(own), 4), "nli": NLI_LABELS[int(nli.argmax())]}
                 out |= {k: round(float(v), 4) for k, v in zip(NLI_LABELS, nli, strict=True)}
                 click.echo(json.dumps(out))
             rows.clear()

@@ -26,6 +26,7 @@ from .framing import FramingProfiler, document_frequency, word_spans
 from .ingest import MAX_ARTICLE_CHARS, load_outlets, read_articles
 from .ingest.web import Fetcher
 from .linkage import relabel_in_order
+from .linking.candidates import claim_tokens
 from .linking.cluster import ClaimClusterer, JudgedClusterer
 from .linking.counterparts import DEFAULT_RELATED, counterparts
 from .linking.links import JudgedLinks
@@ -59,12 +60,6 @@ class Prepared:
     # the claims' multilingual embeddings (computed when read), when some article is not in English
     bridge: LazyVectors | None = None
     skipped: list[tuple[str, str]] = field(default_factory=list)  # inputs that could not be read
-
-
-def claim_tokens(claim: Claim) -> tuple[str, ...]:
-    """The bag of words a claim is compared by: content lemmas, normalised dates and numbers."""
-    return (claim.lemmas + tuple(f"date:{d}" for d in claim.dates)
-            + tuple(f"number:{q.value:g}" for q in claim.numbers))
 
 
 class Pipeline:

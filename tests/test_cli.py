@@ -140,7 +140,7 @@ def test_pairs_scores_each_line_in_input_order(tmp_path):
     assert res.exit_code == 0, res.output
     rows = [json.loads(line) for line in res.output.splitlines()]
     assert len(rows) == 2
-    assert set(rows[0]) == {"same", "nli", "entailment", "neutral", "contradiction"}
+    assert set(rows[0]) == {"same", "judge", "nli", "entailment", "neutral", "contradiction"}
     assert rows[0]["same"] > 0.5 > rows[1]["same"]
     assert rows[1]["nli"] == "neutral"
 

@@ -7,6 +7,14 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from ..schema import Claim
+
+
+def claim_tokens(claim: Claim) -> tuple[str, ...]:
+    """The bag of words a claim is compared by: content lemmas, normalised dates and numbers."""
+    return (claim.lemmas + tuple(f"date:{d}" for d in claim.dates)
+            + tuple(f"number:{q.value:g}" for q in claim.numbers))
+
 
 def lexical_similarity(tokens: Sequence[Sequence[str]]) -> np.ndarray:
     """TF-IDF cosine similarity of token bags, with IDF counted over these bags only.

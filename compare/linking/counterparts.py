@@ -5,11 +5,11 @@ to see where another outlet tells the same event differently, disputes it, or le
 For a claim and another article:
 
 - ``same``: the claim's fact has a claim in that article (the one the judge scored highest);
-- ``related``: no such claim, but the article's claim the judge scores highest against it is a
-  mutual best match between the two articles (its own best match back is the claim or a claim of
-  the claim's fact: a lead and its restatement count as one) with P(same) of at least
-  ``related`` (probably the same event or issue, told differently or disputed; never counted as
-  agreement);
+- ``related``: neither claim's fact is told in the other's article, and the article's claim
+  the judge scores highest against it is a mutual best match between the two articles (its
+  own best match back is the claim or a claim of the claim's fact: a lead and its
+  restatement count as one) with P(same) of at least ``related``: probably the same event
+  or issue, told differently or disputed; never counted as agreement;
 - nothing otherwise.
 
 Only judged pairs (the candidates the cascade sent to the judge) are read: a pair never judged
@@ -85,6 +85,8 @@ def counterparts(labels: np.ndarray, articles: Sequence[str], links: JudgedLinks
         for art, p, j in by_row.get(i, ()):
             if art in have or p < related or int(labels[j]) == int(labels[i]):
                 continue
+            if any(articles[m] == articles[i] for m in members[int(labels[j])]):
+                continue  # one to one: j's own fact is told in i's article
             back = best.get((j, articles[i]))
             if back is not None and back[1] in fact:
                 extra.append(Counterpart(j, "related", p))

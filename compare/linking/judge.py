@@ -218,8 +218,9 @@ class CrossEncoderJudge:
     def _score_parallel(self, net, pairs: Sequence[tuple[str, str]], cosine: np.ndarray | None,
                         chunk: int = 32) -> PairScores:
         """One pair a run, ``workers`` runs at once on the one session (onnxruntime allows
-        concurrent runs); each chunk of pairs is tokenised where it is run, so the token ids of
-        only a few chunks are held at a time (all of them took 6 KB a pair)."""
+        concurrent runs): a pair's scores are then the same bytes in any corpus (fp32 kernels
+        pick other paths for other batch sizes: batched, a score moved by up to 5e-8); each chunk
+        of pairs is tokenised where it is run, so the token ids of only a few chunks are held."""
         from concurrent.futures import ThreadPoolExecutor
 
         logits, nli = np.zeros(len(pairs)), np.zeros((len(pairs), 3))
