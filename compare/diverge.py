@@ -449,7 +449,7 @@ def omission_signal(present: Sequence[str], story_outlets: Sequence[str],
     return Signal(
         "omission", tuple(missing), {o: [] for o in missing},
         f"{len(present)} of {len(story_outlets)} outlets report this; "
-        f"{', '.join(missing)} {'does' if len(missing) == 1 else 'do'} not.",
+        f"no sentence of {', '.join(missing)} was found to tell it.",
     )
 
 

@@ -2,7 +2,9 @@
 verdict and signals, its related versions in other outlets, and the outlets that omit it.
 
 An outlet is said to omit a fact only when it has an article in the fact's stories, none of its
-claims is a ``same`` or ``related`` counterpart of the fact's claims, and not all of its articles
+claims is a ``same`` or ``related`` counterpart of the fact's claims nor judged as likely as a
+related one to tell it (a claim whose fact is told elsewhere in the fact's article pairs is no
+related counterpart, one to one, yet shows the outlet tells it), and not all of its articles
 there were published before the fact's event.
 """
 
@@ -37,6 +39,7 @@ class FactInputs:
     embeddings: np.ndarray
     english: set[str]  # ids of the articles the English-only checks read
     contexts: Mapping[str, StoryContext]  # by thread
+    related: float = 1.0  # the P(same) of a related counterpart: a claim this close tells the fact
 
 
 def _day(iso: str | None) -> dt.date | None:
@@ -82,6 +85,11 @@ def build_facts(inp: FactInputs, contradiction: float) -> tuple[list[Cluster], d
     published = {a.id: _day(a.date) for a in inp.articles}
     story_articles = {s.id: [by_id[a] for a in s.articles] for s in inp.stories}
     english: Callable[[Claim], bool] = lambda c: c.article in inp.english  # noqa: E731
+    close: dict[int, set[str]] = {}  # row -> outlets with a claim judged at least ``related`` to it
+    for (i, j), (p, _) in inp.judged.items():
+        if p >= inp.related:
+            close.setdefault(i, set()).add(claims[j].outlet)
+            close.setdefault(j, set()).add(claims[i].outlet)
     rows_of: dict[int, list[int]] = {}
     for i, lab in enumerate(labels.tolist()):
         rows_of.setdefault(lab, []).append(i)
@@ -100,7 +108,7 @@ def build_facts(inp: FactInputs, contradiction: float) -> tuple[list[Cluster], d
         related = _related(idx, inp)
         event, stated = event_day(members, published)
         earlier = earlier_outlets(members, articles_in, event, published)
-        excused = sorted({r.outlet for r in related} | set(earlier))
+        excused = sorted({r.outlet for r in related} | set(earlier) | {o for i in idx for o in close.get(i, ())})
         links = _links(idx, inp)
         member_of = {c.id: c for c in members}
         contradicting = [(member_of[k.a], member_of[k.b], k.contradiction) for k in links

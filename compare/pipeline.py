@@ -36,7 +36,7 @@ from .stories import StoryGrouper
 log = logging.getLogger("compare")
 
 # Chosen on the annotated gold in tests/gold/ with `compare evaluate --sweep` (see README).
-DEFAULT_JUDGE_THRESHOLD = 0.4
+DEFAULT_JUDGE_THRESHOLD = 0.3
 DEFAULT_K = 2
 DEFAULT_CONTRADICTION = 0.9
 # the judge-less clustering (--judge none)
@@ -284,7 +284,8 @@ class Pipeline:
         graded = (counterparts(labels, [c.article for c in claims], judged, self.related)
                   if isinstance(judged, JudgedLinks) else [[] for _ in claims])
         clusters, graded_by_id = build_facts(
-            FactInputs(articles, claims, labels, judged, graded, stories, emb, english, contexts), self.contradiction)
+            FactInputs(articles, claims, labels, judged, graded, stories, emb, english, contexts, self.related),
+            self.contradiction)
         timings["diverge"] = time.perf_counter() - t
 
         t = time.perf_counter()

@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import numpy as np
 
 from compare.context import story_context
@@ -42,3 +44,15 @@ def test_omission_spares_outlets_telling_it_differently_and_those_writing_before
     assert fact.missing == () and not any(s.kind == "omission" for s in fact.signals)
     assert [(r.claim, r.outlet, r.to) for r in fact.related] == [("c-2", "Gamma", "a-0")]
     assert [(k.claim, k.grade) for k in graded["a-0"]] == [("b-1", "same"), ("c-2", "related")]
+
+
+def test_an_outlet_with_a_claim_as_close_as_a_related_one_is_not_said_to_omit_it():
+    inp = inputs({})
+    # Gamma's claim (row 2) is judged 0.5 against Alpha's (row 0) but is no counterpart of it
+    # (one to one: it answers another claim); it still shows Gamma tells the fact
+    judged = dict(inp.judged) | {(0, 2): (0.5, np.array([0.3, 0.6, 0.1]))}
+    facts, _ = build_facts(replace(inp, judged=judged, related=0.4), contradiction=0.9)
+    fact = next(f for f in facts if len(f.outlets) == 2)
+    assert fact.missing == ()
+    facts, _ = build_facts(replace(inp, judged=judged, related=0.6), contradiction=0.9)
+    assert next(f for f in facts if len(f.outlets) == 2).missing == ("Gamma",)

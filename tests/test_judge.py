@@ -66,12 +66,28 @@ def test_shipped_judge_tells_same_fact_from_same_topic():
         ("Veskarian forces liberated the Orvel Dam on February 28.",
          "Troops of the Veskarian regime seized the Orvel Dam on February 28."),
     ])
-    # two framings of one event rank well above one topic told twice (measured 0.31 vs 0.14;
-    # the head alone runs low on partial overlaps, the stacked link model rescales it)
-    assert sc.same[0] > 2 * sc.same[1]
-    assert sc.same[3] > 0.5 > sc.same[1]  # "liberated" / "seized": one fact, measured 0.79
+    # two framings of one event rank well above one topic told twice (measured 0.022 vs 0.0009;
+    # calibrated on STS-B, the network runs low on partial overlaps: the stacked link model
+    # rescales it with the pair's structure)
+    assert sc.same[0] > 10 * sc.same[1]
+    assert sc.same[3] > 0.3 > 100 * sc.same[1]  # "liberated" / "seized": one fact, measured 0.478
     assert NLI_LABELS[int(sc.nli[2].argmax())] == "contradiction"
     # same input, same scores: batches are formed by length, then put back in order
     again = judge.score([("The ministers signed the treaty in Moscow on Friday.",
                           "The ministers did not sign any treaty in Moscow on Friday.")])
     np.testing.assert_allclose(again.same[0], sc.same[2], atol=1e-9)
+
+
+def test_shipped_judge_reads_the_cosine_it_is_given_or_computes_it():
+    from compare.embed import OnnxEmbedder
+
+    judge = CrossEncoderJudge()
+    assert judge.reads_cosine() and judge.describe()["cosine_of"] == OnnxEmbedder().describe()["name"]
+    pair = ("The dam was seized on Sunday.", "Rebels captured the dam on Sunday.")
+    vecs = OnnxEmbedder().encode(list(pair))
+    given = judge.score([pair], np.array([float(vecs[0] @ vecs[1])], dtype=np.float32))
+    own = judge.score([pair])
+    np.testing.assert_array_equal(given.same, own.same)
+    # the residual reads the cosine: a pair said to be far apart scores lower
+    far = judge.score([pair], np.array([0.0], dtype=np.float32))
+    assert far.same[0] < own.same[0]

@@ -714,3 +714,29 @@ def test_past_the_split_size_report_html_is_an_index_of_thread_pages(fast_pipeli
     assert all(f'href="threads/{t.id}.html"' in index for t in report.threads)
     one = render(report, ["report"])  # under the size: one page, no thread pages
     assert not any(name.startswith("threads/") for name in one)
+
+
+def test_related_versions_and_honest_absences_are_shown_and_escaped():
+    from compare.schema import Counterpart, Related
+
+    base = tiny_report()
+    hostile = Claim(id="paper-09", article="paper", outlet="The Moscow Times",
+                    text="<script>x</script> Artillery fire was reported.", start=0, end=10)
+    f003 = replace(base.clusters[2], related=(Related("paper-09", "The Moscow Times", 0.42, "wire-03"),))
+    f002 = replace(base.clusters[1], outlets=("TASS",), earlier=("Massis Post",), event_date="2024-03-04")
+    f004 = Cluster("f004", "s1", ("paper-09",), ("The Moscow Times",), "single-source",
+                   related=(Related("wire-03", "TASS", 0.42, "paper-09"),))
+    report = replace(base, claims=base.claims + (hostile,), clusters=(base.clusters[0], f002, f003, f004),
+                     counterparts={"wire-03": (Counterpart("paper-09", "The Moscow Times", "related", 0.42),)})
+    html, md = render_html(report), render_markdown(report)
+    assert "Told differently or disputed by" in html and "Probably the same event" in html
+    assert "<script>x</script>" not in html and "&lt;script&gt;x&lt;/script&gt;" in html
+    assert "0.42" in html and "0.42" in md and "Probably the same event" in md
+    data = json.loads(to_json(report))
+    assert data["clusters"][2]["related"] == [{"claim": "paper-09", "outlet": "The Moscow Times", "p": 0.42,
+                                               "to": "wire-03"}]
+    assert data["claims"][2]["counterparts"] == [{"claim": "paper-09", "outlet": "The Moscow Times",
+                                                  "grade": "related", "p": 0.42}]
+    assert "not counted as corroboration" in render_factcheck(report)
+    assert "not counted as corroboration" in render_factcheck(report, "md")
+    assert "Not expected from Massis Post: dated before this happened (2024-03-04)." in html

@@ -68,12 +68,15 @@ def test_gold_scores_do_not_regress(report):
     assert result["lost_words"] == 0
     assert result["non_claims_leaked"] == []
     assert result["false_number_conflicts"] == 0
-    # floors from the measured run (see README: P 1.000, F1 0.468, verdicts 0.429, none of the
-    # 13 must-not-link pairs linked); a drop means linking got worse
+    # floors from the measured run (see README: same P 1.000, F1 0.235, verdicts 0.286, related
+    # P 0.429, same or related recall 0.244, none of the 19 must-not-link pairs linked or graded
+    # related); a drop means linking got worse
     assert result["links"]["precision"] >= 0.95
-    assert result["links"]["f1"] >= 0.45
-    assert result["verdict_accuracy"] >= 0.4
-    assert result["not_linked_violations"] == 0
+    assert result["links"]["f1"] >= 0.2
+    assert result["verdict_accuracy"] >= 0.25
+    assert result["counterparts"]["recall_same_or_related"] >= 0.22
+    assert result["counterparts"]["related_precision"] >= 0.35
+    assert result["not_linked_violations"] == 0 and result["not_linked_related"] == 0
 
 
 def test_facts_are_linked_by_the_shipped_judge(report):

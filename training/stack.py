@@ -112,10 +112,20 @@ def main() -> None:
     ap.add_argument("--ecb", action="store_true", help="fit on the ECB+ training topics' pairs too")
     ap.add_argument("--ecb-weight", type=float, default=1.0, help="ECB+'s weight, as a share of the golds'")
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "ecbplus-dev")
+    ap.add_argument("--pairs", type=Path, default=ROOT / ".train" / "stack-pairs.npz",
+                    help="the judged pairs are kept here; --reuse reads them instead of running the pipeline")
+    ap.add_argument("--reuse", action="store_true")
     args = ap.parse_args()
-    pipe = Pipeline(clusterer=JudgedClusterer(CrossEncoderJudge(args.model), k=DEFAULT_K, stack=None))
-    data = {g: gold_pairs(pipe, g) for g in GOLDS}
-    ecb = ecb_pairs(pipe, args.data) if args.ecb else None
+    if args.reuse:
+        kept = np.load(args.pairs)
+        data = {g: (kept[f"{g}_x"], kept[f"{g}_y"]) for g in GOLDS}
+        ecb = (kept["ecb_x"], kept["ecb_y"]) if args.ecb else None
+    else:
+        pipe = Pipeline(clusterer=JudgedClusterer(CrossEncoderJudge(args.model), k=DEFAULT_K, stack=None))
+        data = {g: gold_pairs(pipe, g) for g in GOLDS}
+        ecb = ecb_pairs(pipe, args.data) if args.ecb else None
+        np.savez(args.pairs, **{f"{g}_{k}": v for g, xy in data.items() for k, v in zip("xy", xy, strict=True)},
+                 **({"ecb_x": ecb[0], "ecb_y": ecb[1]} if ecb else {}))
     every = list(range(len(LINK_FEATURES)))
     report = {}
     for g in GOLDS:
@@ -124,8 +134,11 @@ def main() -> None:
         xs, ys, ws = with_ecb(xtr, ytr, ecb, args.ecb_weight)
         x, y = data[g]
         row = {"pairs": int(len(y)), "positives": int(y.sum())}
-        for name, cols in (("mix", "mix"), ("judge", None), ("platt", [0]), ("stacked", every)):
-            if cols == "mix":  # the judge-less distance: 0.3 embedding cosine + 0.7 word overlap
+        for name, cols in (("cosine", "cosine"), ("mix", "mix"), ("judge", None), ("platt", [0]),
+                           ("stacked", every)):
+            if cols == "cosine":
+                p = x[:, LINK_FEATURES.index("cosine")]
+            elif cols == "mix":  # the judge-less distance: 0.3 embedding cosine + 0.7 word overlap
                 p = 0.3 * x[:, LINK_FEATURES.index("cosine")] + 0.7 * x[:, LINK_FEATURES.index("overlap")]
             elif cols is None:
                 p = 1 / (1 + np.exp(-x[:, 0]))

@@ -26,7 +26,7 @@ import numpy as np
 from .links import JudgedLinks
 
 # The P(same) a related counterpart needs, chosen on the tuning golds (README: "Counterparts").
-DEFAULT_RELATED = 0.3
+DEFAULT_RELATED = 0.4
 
 
 @dataclass(frozen=True)

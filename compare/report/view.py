@@ -59,7 +59,7 @@ class Fact:
         outlets that omit it, and those whose articles predate it."""
         parts = []
         if self.cluster.missing:
-            parts.append(f"Not reported by {', '.join(self.cluster.missing)}.")
+            parts.append(f"Not found in {', '.join(self.cluster.missing)} (no sentence found to tell it).")
         if self.cluster.earlier:
             who = ", ".join(self.cluster.earlier)
             parts.append(f"Not expected from {who}: dated before this happened ({self.cluster.event_date})."
