@@ -108,7 +108,8 @@ def build_facts(inp: FactInputs, contradiction: float) -> tuple[list[Cluster], d
         related = _related(idx, inp)
         event, stated = event_day(members, published)
         earlier = earlier_outlets(members, articles_in, event, published)
-        excused = sorted({r.outlet for r in related} | set(earlier) | {o for i in idx for o in close.get(i, ())})
+        telling = {r.outlet for r in related} | {o for i in idx for o in close.get(i, ())}
+        excused = sorted(telling | set(earlier))
         links = _links(idx, inp)
         member_of = {c.id: c for c in members}
         contradicting = [(member_of[k.a], member_of[k.b], k.contradiction) for k in links
@@ -130,7 +131,7 @@ def build_facts(inp: FactInputs, contradiction: float) -> tuple[list[Cluster], d
             thread=tid,
             stories=in_stories,
             related=related,
-            earlier=tuple(o for o in earlier if o not in present),
+            earlier=tuple(o for o in earlier if o not in present and o not in telling),
             event_date=event.isoformat() if event is not None and stated else None,
         ))
     facts.sort(key=lambda c: (order[c.story], *divergence_order(c)))
