@@ -56,7 +56,7 @@ bench-pairs: pairs-data
 	$(BIN)/python benchmarks/pairs_public.py --data .train/data
 
 stack: $(STAMP)
-	$(BIN)/python training/stack.py --write
+	$(BIN)/python training/stack.py --ecb --write
 
 clean:
 	rm -rf $(VENV)
