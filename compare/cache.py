@@ -252,8 +252,7 @@ class CachedJudge:
         todo = sorted({i for i, k in enumerate(keys) if k not in got}, key=lambda i: keys[i])
         todo = list({keys[i]: i for i in todo}.values())
         if todo:
-            part = [pairs[i] for i in todo]
-            sc = self.judge.score(part) if cosine is None else self.judge.score(part, np.asarray(cosine)[todo])
+            sc = self.judge.score([pairs[i] for i in todo], None if cosine is None else np.asarray(cosine)[todo])
             new = [(keys[i], float(s), n) for i, s, n in zip(todo, sc.same, sc.nli, strict=True)]
             self.cache.put_pairs(new)
             got.update((k, (s, np.asarray(n, dtype=np.float64))) for k, s, n in new)

@@ -156,14 +156,17 @@ def _bcubed(report: Report, gold_articles: set[str], fact_claims: list[list[str]
     return {"precision": round(p, 3), "recall": round(r, 3), "f1": round(2 * p * r / (p + r), 3) if p + r else 0.0}
 
 
+def _related_pairs(report: Report) -> set[frozenset[str]]:
+    """The claim pairs the report grades ``related``."""
+    return {frozenset((cid, k.claim)) for cid, ks in report.counterparts.items() for k in ks if k.grade == "related"}
+
+
 def _counterpart_scores(report: Report, gold: Gold, loc: _Locator, gold_articles: set[str],
                         gold_pairs: set[frozenset[str]], same_pairs: set[frozenset[str]]) -> dict:
     """The ``related`` counterpart pairs scored: right when the gold puts both claims in one
     fact or lists them as ``[[related]]``; and link recall counting ``same`` or ``related``."""
     article_of = {c.id: c.article for c in report.claims}
-    related = {frozenset((cid, k.claim)) for cid, ks in report.counterparts.items() for k in ks
-               if k.grade == "related" and article_of[cid] in gold_articles and article_of[k.claim] in gold_articles}
-    related -= same_pairs
+    related = {p for p in _related_pairs(report) if all(article_of[c] in gold_articles for c in p)} - same_pairs
     annotated = {frozenset((loc.claim(a), loc.claim(b))) for a, b in gold.related}
     right = related & (gold_pairs | annotated)
     found = (same_pairs | related) & gold_pairs
@@ -256,8 +259,7 @@ def score(report: Report, gold: Gold) -> dict:
 
     if gold.not_linked:
         together = graded = 0
-        related = {frozenset((cid, k.claim)) for cid, ks in report.counterparts.items() for k in ks
-                   if k.grade == "related"}
+        related = _related_pairs(report)
         for a, b in gold.not_linked:
             ca, cb = loc.claim(a), loc.claim(b)
             if ca and cb and cluster_of[ca].id == cluster_of[cb].id:

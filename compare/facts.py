@@ -22,6 +22,7 @@ from .diverge import assess
 from .linking.candidates import cosine_distances
 from .linking.counterparts import Counterpart as RowCounterpart
 from .linking.judge import NLI_LABELS
+from .linking.links import JudgedLinks
 from .schema import Article, Claim, Cluster, Counterpart, Link, Related, Story, divergence_order
 
 
@@ -33,7 +34,7 @@ class FactInputs:
     articles: Sequence[Article]
     claims: Sequence[Claim]
     labels: np.ndarray
-    judged: Mapping[tuple[int, int], tuple[float, np.ndarray]]
+    judged: JudgedLinks
     counterparts: Sequence[Sequence[RowCounterpart]]
     stories: Sequence[Story]
     embeddings: np.ndarray
@@ -85,11 +86,7 @@ def build_facts(inp: FactInputs, contradiction: float) -> tuple[list[Cluster], d
     published = {a.id: _day(a.date) for a in inp.articles}
     story_articles = {s.id: [by_id[a] for a in s.articles] for s in inp.stories}
     english: Callable[[Claim], bool] = lambda c: c.article in inp.english  # noqa: E731
-    close: dict[int, set[str]] = {}  # row -> outlets with a claim judged at least ``related`` to it
-    for (i, j), (p, _) in inp.judged.items():
-        if p >= inp.related:
-            close.setdefault(i, set()).add(claims[j].outlet)
-            close.setdefault(j, set()).add(claims[i].outlet)
+    near = inp.judged.neighbours()
     rows_of: dict[int, list[int]] = {}
     for i, lab in enumerate(labels.tolist()):
         rows_of.setdefault(lab, []).append(i)
@@ -108,7 +105,9 @@ def build_facts(inp: FactInputs, contradiction: float) -> tuple[list[Cluster], d
         related = _related(idx, inp)
         event, stated = event_day(members, published)
         earlier = earlier_outlets(members, articles_in, event, published)
-        telling = {r.outlet for r in related} | {o for i in idx for o in close.get(i, ())}
+        # outlets with a claim judged at least as close as a related counterpart: they tell it
+        telling = {r.outlet for r in related} | {claims[j].outlet for i in idx
+                                                  for j, p in near.get(i, {}).items() if p >= inp.related}
         excused = sorted(telling | set(earlier))
         links = _links(idx, inp)
         member_of = {c.id: c for c in members}

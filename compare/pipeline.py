@@ -251,7 +251,7 @@ class Pipeline:
             [claim_tokens(c) for c in en_claims], [c.dates for c in en_claims],
             texts=[" ".join(c.text.split()) for c in en_claims], encoder=self.embedder.describe().get("name"))
         judged = self.clusterer.links_
-        if len(rows) < len(claims) and isinstance(judged, JudgedLinks):  # keyed by rows of all claims
+        if len(rows) < len(claims):  # keyed by rows of all claims
             judged = JudgedLinks(rows[judged.pairs()], judged.same, judged.nli, judged.features)
         bridged = {}
         if len(rows) < len(claims):
@@ -281,8 +281,7 @@ class Pipeline:
         background = lemma_counts(en_claims)  # counted once, not once per thread
         contexts = {tid: story_context([c for c in members if c.article in english], background)
                     for tid, members in by_thread.items()}
-        graded = (counterparts(labels, [c.article for c in claims], judged, self.related)
-                  if isinstance(judged, JudgedLinks) else [[] for _ in claims])
+        graded = counterparts(labels, [c.article for c in claims], judged, self.related)
         clusters, graded_by_id = build_facts(
             FactInputs(articles, claims, labels, judged, graded, stories, emb, english, contexts, self.related),
             self.contradiction)

@@ -136,7 +136,7 @@ class TableJudge:
         self.table = {frozenset(k): v for k, v in table.items()}
         self.calls = 0
 
-    def score(self, pairs):
+    def score(self, pairs, cosine=None):
         from compare.linking.judge import PairScores
 
         self.calls += 1

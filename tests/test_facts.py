@@ -5,6 +5,7 @@ import numpy as np
 from compare.context import story_context
 from compare.facts import FactInputs, build_facts
 from compare.linking.counterparts import Counterpart
+from compare.linking.links import JudgedLinks
 from compare.schema import Article, Claim, Story
 
 OUTLETS = {"a": ("Alpha", "2024-03-04"), "b": ("Beta", "2024-03-04"), "c": ("Gamma", "2024-03-04"),
@@ -23,7 +24,7 @@ def inputs(grades: dict[int, list[Counterpart]]) -> FactInputs:
     claims = [Claim(f"{k}-{i}", k, OUTLETS[k][0], t, 0, len(t), dates=ds, lemmas=tuple(t.lower().split()))
               for i, (k, t, ds) in enumerate(TEXTS)]
     labels = np.array([0, 0, 1, 2, 3])  # Alpha and Beta tell one fact
-    judged = {(0, 1): (0.9, np.array([0.9, 0.05, 0.05]))}
+    judged = JudgedLinks(np.array([[0, 1]]), np.array([0.9]), np.array([[0.9, 0.05, 0.05]]))
     story = Story("s1", tuple(OUTLETS), "Halmberg dam")
     return FactInputs(arts, claims, labels, judged, [grades.get(i, []) for i in range(len(claims))], [story],
                       np.eye(len(claims), 4, dtype=np.float32), set(OUTLETS), {"t1": story_context(claims)})
@@ -50,7 +51,7 @@ def test_an_outlet_with_a_claim_as_close_as_a_related_one_is_not_said_to_omit_it
     inp = inputs({})
     # Gamma's claim (row 2) is judged 0.5 against Alpha's (row 0) but is no counterpart of it
     # (one to one: it answers another claim); it still shows Gamma tells the fact
-    judged = dict(inp.judged) | {(0, 2): (0.5, np.array([0.3, 0.6, 0.1]))}
+    judged = JudgedLinks(np.array([[0, 1], [0, 2]]), np.array([0.9, 0.5]), np.array([[0.9, 0.05, 0.05], [0.3, 0.6, 0.1]]))
     facts, _ = build_facts(replace(inp, judged=judged, related=0.4), contradiction=0.9)
     fact = next(f for f in facts if len(f.outlets) == 2)
     assert fact.missing == ()

@@ -28,7 +28,7 @@ class Counting:
     def __init__(self):
         self.seen = []
 
-    def score(self, pairs):
+    def score(self, pairs, cosine=None):
         self.seen.extend(pairs)
         return PairScores(np.array([len(a) / 100 for a, _ in pairs]), np.tile([0.2, 0.5, 0.3], (len(pairs), 1)))
 
@@ -91,3 +91,15 @@ def test_shipped_judge_reads_the_cosine_it_is_given_or_computes_it():
     # the residual reads the cosine: a pair said to be far apart scores lower
     far = judge.score([pair], np.array([0.0], dtype=np.float32))
     assert far.same[0] < own.same[0]
+
+
+def test_memo_judge_hands_each_new_pair_its_own_cosine():
+    class Recording(Counting):
+        def score(self, pairs, cosine=None):
+            self.cosines = dict(zip(pairs, cosine.tolist(), strict=True))
+            return super().score(pairs)
+
+    inner = Recording()
+    memo = MemoJudge(inner)
+    memo.score([("b", "x"), ("a", "x"), ("b", "x")], np.array([0.2, 0.7, 0.2]))
+    assert inner.cosines == {("a", "x"): 0.7, ("b", "x"): 0.2}

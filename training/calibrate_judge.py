@@ -22,23 +22,10 @@ from pathlib import Path
 import numpy as np
 import torch
 from build_pairs import read_jsonl
-from train_pairs import cosines
+from train_pairs import cosines, same_logits
 
 from compare.models import PAIR_MODEL_DIR
 from compare.models.pair_net import load_pair_net
-
-
-def logits(net, tok, rows: list[dict]) -> np.ndarray:
-    out = []
-    with torch.inference_mode():
-        for lo in range(0, len(rows), 64):
-            part = rows[lo:lo + 64]
-            enc = tok([r["a"] for r in part], [r["b"] for r in part], truncation=True, max_length=128,
-                      padding=True, return_tensors="pt")
-            s, _ = net(enc["input_ids"], enc["attention_mask"], enc["token_type_ids"],
-                       torch.tensor([r["cos"] for r in part], dtype=torch.float32))
-            out += s.double().tolist()
-    return np.array(out)
 
 
 def main() -> None:
@@ -59,7 +46,7 @@ def main() -> None:
     tok = AutoTokenizer.from_pretrained(str(args.out))
     rows = read_jsonl(args.data / "dev-stsb.jsonl.gz")
     cosines(rows, args.data / "cosine.json")
-    x = np.column_stack([logits(net, tok, rows), [r["cos"] for r in rows]])
+    x = np.column_stack([same_logits(net, tok, rows, torch.device("cpu")), [r["cos"] for r in rows]])
     y = np.array([r["label"] >= 0.8 for r in rows])
     lr = LogisticRegression(C=100.0).fit(x, y)
     a, beta = (float(v) for v in lr.coef_[0])

@@ -70,29 +70,35 @@ def cosine_fit(rows: list[dict]) -> tuple[float, float]:
     return float(lr.coef_[0, 0]), float(lr.intercept_[0])
 
 
+def same_logits(model, tok, rows: list[dict], device, max_len: int = 128) -> np.ndarray:
+    """The "same" logit of each row (its ``cos`` set), 64 pairs a batch, the model in eval mode."""
+    model.eval()
+    out = []
+    with torch.inference_mode():
+        for lo in range(0, len(rows), 64):
+            part = rows[lo:lo + 64]
+            enc = tok([r["a"] for r in part], [r["b"] for r in part], truncation=True, max_length=max_len,
+                      padding=True, return_tensors="pt").to(device)
+            cos = torch.tensor([r["cos"] for r in part], dtype=torch.float32, device=device)
+            s, _ = model(enc["input_ids"], enc["attention_mask"], enc["token_type_ids"], cos)
+            out += s.double().cpu().tolist()
+    return np.array(out)
+
+
 def dev_scores(model, tok, sets: dict[str, list[dict]], device, max_len: int) -> dict:
     """Average precision of the judge's "same" and of the cosine on each dev set (labels at 0.8
     for STS-B: a score of 4 of 5, else 0.5)."""
     from sklearn.metrics import average_precision_score, roc_auc_score
 
-    model.eval()
     out = {}
-    with torch.inference_mode():
-        for name, rows in sets.items():
-            logits = []
-            for lo in range(0, len(rows), 64):
-                part = rows[lo:lo + 64]
-                enc = tok([r["a"] for r in part], [r["b"] for r in part], truncation=True, max_length=max_len,
-                          padding=True, return_tensors="pt").to(device)
-                cos = torch.tensor([r["cos"] for r in part], dtype=torch.float32, device=device)
-                s, _ = model(enc["input_ids"], enc["attention_mask"], enc["token_type_ids"], cos)
-                logits += s.float().cpu().tolist()
-            y = np.array([r["label"] >= (0.8 if "stsb" in name else 0.5) for r in rows])
-            cos = np.array([r["cos"] for r in rows])
-            out[name] = {"ap": round(float(average_precision_score(y, logits)), 4),
-                         "ap_cosine": round(float(average_precision_score(y, cos)), 4),
-                         "auc": round(float(roc_auc_score(y, logits)), 4),
-                         "auc_cosine": round(float(roc_auc_score(y, cos)), 4)}
+    for name, rows in sets.items():
+        logits = same_logits(model, tok, rows, device, max_len)
+        y = np.array([r["label"] >= (0.8 if "stsb" in name else 0.5) for r in rows])
+        cos = np.array([r["cos"] for r in rows])
+        out[name] = {"ap": round(float(average_precision_score(y, logits)), 4),
+                     "ap_cosine": round(float(average_precision_score(y, cos)), 4),
+                     "auc": round(float(roc_auc_score(y, logits)), 4),
+                     "auc_cosine": round(float(roc_auc_score(y, cos)), 4)}
     model.train()
     return out
 

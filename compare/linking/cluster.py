@@ -54,7 +54,7 @@ class ClaimClusterer:
         ``texts`` and ``encoder`` are not read (the judged clusterer reads them); no pair is
         judged, so ``links_`` is empty.
         """
-        self.links_: dict[tuple[int, int], tuple[float, np.ndarray]] = {}
+        self.links_ = JudgedLinks.empty()
         from sklearn.cluster import AgglomerativeClustering
 
         if self.linkage not in LINKAGES:
@@ -210,8 +210,7 @@ class JudgedClusterer:
         t = time.perf_counter()
         judge = self._judge()
         reads = encoder is not None and judge.describe().get("cosine_of") == encoder
-        pairs = [(texts[i], texts[j]) for i, j in glob.tolist()]
-        scores = judge.score(pairs, structure[:, 0]) if reads else judge.score(pairs)
+        scores = judge.score([(texts[i], texts[j]) for i, j in glob.tolist()], structure[:, 0] if reads else None)
         self.judge_seconds_ = time.perf_counter() - t
         p = np.clip(np.asarray(scores.same, dtype=np.float64), 1e-6, 1 - 1e-6)
         feats = np.column_stack([np.log(p / (1 - p)), scores.nli[:, 0], scores.nli[:, 2], structure]
@@ -287,12 +286,7 @@ def join_restatements(labels: np.ndarray, articles: Sequence[str], links: Judged
     members: dict[int, list[int]] = {}
     for i, lab in enumerate(labels.tolist()):
         members.setdefault(lab, []).append(i)
-    prob: dict[tuple[int, int], float] = {}
-    partners: dict[int, set[int]] = {}
-    for (i, j), p in zip(links.pairs().tolist(), links.same.tolist(), strict=True):
-        prob[(i, j)] = prob[(j, i)] = p
-        partners.setdefault(i, set()).add(j)
-        partners.setdefault(j, set()).add(i)
+    partners = links.neighbours()
     moves = {}
     for x in sorted(partners):
         if len(members[int(labels[x])]) != 1:
@@ -303,7 +297,7 @@ def join_restatements(labels: np.ndarray, articles: Sequence[str], links: Judged
             others = [r for r in rows if articles[r] != articles[x]]
             if len(others) == len(rows) or not others:
                 continue  # the fact is not told in x's article: linking already declined it
-            ps = [prob.get((x, r), 0.0) for r in others]
+            ps = [partners[x].get(r, 0.0) for r in others]
             mean = sum(ps) / len(ps)
             if min(ps) >= cut and (best is None or mean > best[0]):
                 best = (mean, fact)

@@ -45,51 +45,40 @@ def counterparts(labels: np.ndarray, articles: Sequence[str], links: JudgedLinks
     """For each claim row, its counterparts (one per other article at most, in the order of the
     other article's first claim row). ``labels``: each row's fact; ``articles``: each row's
     article; ``links``: the judged pairs (rows i < j) and their P(same)."""
-    n = len(labels)
-    pairs = links.pairs()
-    # best judged partner of each row in each other article, by P then lower row
-    best: dict[tuple[int, str], tuple[float, int]] = {}
-    prob: dict[tuple[int, int], float] = {}
-    for (i, j), p in zip(pairs.tolist(), links.same.tolist(), strict=True):
-        prob[(i, j)] = prob[(j, i)] = p
-        for a, b in ((i, j), (j, i)):
-            key = (a, articles[b])
-            if key not in best or (p, -b) > (best[key][0], -best[key][1]):
-                best[key] = (p, b)
+    labels = np.asarray(labels).tolist()
+    near = links.neighbours()
     members: dict[int, list[int]] = {}
-    for i, lab in enumerate(np.asarray(labels).tolist()):
+    for i, lab in enumerate(labels):
         members.setdefault(lab, []).append(i)
+    told_in = {lab: {articles[m] for m in rows} for lab, rows in members.items()}
     first_row: dict[str, int] = {}
     for i, a in enumerate(articles):
         first_row.setdefault(a, i)
-    out: list[list[Counterpart]] = []
-    for i in range(n):
+
+    def best_in(i: int) -> dict[str, tuple[float, int]]:
+        """Row i's likeliest judged partner in each other article (P, then the lower row)."""
+        out: dict[str, tuple[float, int]] = {}
+        for j, p in near.get(i, {}).items():
+            if articles[j] not in out or (p, -j) > (out[articles[j]][0], -out[articles[j]][1]):
+                out[articles[j]] = (p, j)
+        return out
+
+    best = [best_in(i) for i in range(len(labels))]
+    graded: list[list[Counterpart]] = []
+    for i, lab in enumerate(labels):
         found: dict[str, Counterpart] = {}
-        fact = members[int(labels[i])]
-        for j in fact:  # the fact's claims in other articles: grade "same"
+        for j in members[lab]:  # the fact's claims in other articles: grade "same"
             if articles[j] == articles[i]:
                 continue
-            p = prob.get((i, j))
+            p = near.get(i, {}).get(j)
             have = found.get(articles[j])
             if have is None or (p is not None and (have.p is None or p > have.p)):
                 found[articles[j]] = Counterpart(j, "same", p)
-        out.append(sorted(found.values(), key=lambda c: first_row[articles[c.other]]))
-    # related: mutual best matches across articles the fact does not reach
-    by_row: dict[int, list[tuple[str, float, int]]] = {}
-    for (row, art), (p, j) in best.items():
-        by_row.setdefault(row, []).append((art, p, j))
-    for i in range(n):
-        have = {articles[c.other] for c in out[i]}
-        fact = set(members[int(labels[i])])
-        extra = []
-        for art, p, j in by_row.get(i, ()):
-            if art in have or p < related or int(labels[j]) == int(labels[i]):
-                continue
-            if any(articles[m] == articles[i] for m in members[int(labels[j])]):
-                continue  # one to one: j's own fact is told in i's article
-            back = best.get((j, articles[i]))
-            if back is not None and back[1] in fact:
-                extra.append(Counterpart(j, "related", p))
-        if extra:
-            out[i] = sorted(out[i] + extra, key=lambda c: first_row[articles[c.other]])
-    return out
+        for art, (p, j) in best[i].items():  # mutual best matches the facts do not reach
+            if art in told_in[lab] or p < related or articles[i] in told_in[labels[j]]:
+                continue  # one to one: neither claim's fact may be told in the other's article
+            back = best[j].get(articles[i])
+            if back is not None and labels[back[1]] == lab:
+                found[art] = Counterpart(j, "related", p)
+        graded.append(sorted(found.values(), key=lambda c: first_row[articles[c.other]]))
+    return graded

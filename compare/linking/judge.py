@@ -312,8 +312,7 @@ class MemoJudge:
         first = {p: i for i, p in reversed(list(enumerate(pairs)))}
         todo = sorted(p for p in first if p not in self._memo)
         if todo:
-            sc = (self.judge.score(todo) if cosine is None
-                  else self.judge.score(todo, np.asarray(cosine)[[first[p] for p in todo]]))
+            sc = self.judge.score(todo, None if cosine is None else np.asarray(cosine)[[first[p] for p in todo]])
             for p, s, n in zip(todo, sc.same, sc.nli, strict=True):
                 self._memo[p] = (float(s), n)
         same = np.array([self._memo[p][0] for p in pairs], dtype=float)

@@ -23,6 +23,22 @@ class JudgedLinks(Mapping):
         self.nli = np.asarray(nli, dtype=np.float64).reshape(-1, 3)[order]
         self.features = (np.asarray(features, dtype=np.float64)[order] if features is not None
                          else np.zeros((len(pairs), 0)))
+        self._neighbours: dict[int, dict[int, float]] | None = None
+
+    @classmethod
+    def empty(cls) -> JudgedLinks:
+        """No pair judged (the judge-less clusterer's links)."""
+        return cls(np.zeros((0, 2)), np.zeros(0), np.zeros((0, 3)))
+
+    def neighbours(self) -> dict[int, dict[int, float]]:
+        """Each row's judged partners, both ways, to their P(same): built once, on first use, for
+        the readers that walk a claim's pairs (restatements, counterparts, omissions)."""
+        if self._neighbours is None:
+            self._neighbours = {}
+            for (i, j), p in zip(self._pairs.tolist(), self.same.tolist(), strict=True):
+                self._neighbours.setdefault(i, {})[j] = p
+                self._neighbours.setdefault(j, {})[i] = p
+        return self._neighbours
 
     def _find(self, key) -> int:
         i, j = key
