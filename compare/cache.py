@@ -34,9 +34,9 @@ from sys import intern
 
 import numpy as np
 
-from .schema import Article, Claim, Quantity, Tokens
+from .schema import Article, Claim, DateMention, Quantity, Tokens
 
-FORMAT = 1  # bump when what a table holds changes shape
+FORMAT = 2  # bump when what a table holds changes shape
 
 
 def default_path() -> Path:
@@ -100,6 +100,7 @@ def claim_from_dict(d: dict) -> Claim:
         "dates": tuple(d["dates"]), "places": tuple(d["places"]), "entities": tuple(d["entities"]),
         "lemmas": tuple(map(intern, d["lemmas"])),
         "tokens": Tokens(d["tokens"]),
+        "when": tuple(DateMention(**m) for m in d.get("when", ())),
     }))
 
 

@@ -16,9 +16,10 @@ ENTITY_LABELS = NAME_LABELS | {"EVENT"}  # what a claim keeps in ``entities``
 
 
 def divergence_order(c: Cluster) -> tuple:
-    """Sort key for facts, most divergent first: diverge, agree, single-source; then score,
-    then more outlets, then id."""
-    return ({"diverge": 0, "agree": 1, "single-source": 2}[c.verdict], -c.score, -len(c.outlets), c.id)
+    """Sort key for facts, most divergent first: contested, diverge, agree, single-source;
+    then score, then more outlets, then id."""
+    rank = 0 if c.contested else {"diverge": 1, "agree": 2, "single-source": 3}[c.verdict]
+    return (rank, -c.score, -len(c.outlets), c.id)
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,8 @@ class Article:
     outlet_detected_by: str = "file name"
     author: str | None = None
     language: str = "en"  # ISO 639-1, detected from the text (or given)
+    # why the date's year is a guess ("the dateline gives no year; ..."); None when given
+    date_guessed: str | None = None
 
 
 @dataclass(frozen=True)
@@ -132,6 +135,23 @@ class Tokens(Sequence):
 
 
 @dataclass(frozen=True)
+class DateMention:
+    """A date expression in an article and the day, month or year it was resolved to.
+
+    ``value`` is 'YYYY-MM-DD', 'YYYY-MM', 'YYYY', '199x', '--MM-DD' (no year could be given) or
+    None (too vague to place); ``basis`` says how it was resolved, in words a reader can check
+    ("on or before the article's date, 2023-05-26"); ``guessed`` is true when the year is not
+    written with it and was inferred (shown as guessed in every view)."""
+
+    text: str
+    start: int
+    end: int
+    value: str | None
+    basis: str = "as written"
+    guessed: bool = False
+
+
+@dataclass(frozen=True)
 class Claim:
     """A sentence (or headline) of an outlet's own text."""
 
@@ -154,6 +174,7 @@ class Claim:
     lemmas: tuple[str, ...] = ()
     # the parse, one (start, end, lemma, POS, dependency, head index in this tuple or -1) per token
     tokens: Sequence[tuple[int, int, str, str, str, int]] = ()  # a Tokens from the splitter
+    when: tuple[DateMention, ...] = ()  # the date expressions behind ``dates``, with their words
 
 
 @dataclass(frozen=True)
@@ -164,6 +185,10 @@ class Signal:
     outlets: tuple[str, ...]
     terms: dict[str, list[str]]
     detail: str
+    # for kind "conflict": what conflicts (date, year, number, actor, event, contradiction) and
+    # each side's words, as (outlet, claim id, quoted text)
+    about: str = ""
+    sides: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -221,6 +246,13 @@ class Cluster:
     # outlets of its stories whose every article there predates the fact's event: not blamed
     earlier: tuple[str, ...] = ()
     event_date: str | None = None  # the day the fact happened, where its claims give one
+    # outlets whose versions come from one shared copy count once: independent sources
+    sources: int | None = None
+
+    @property
+    def contested(self) -> bool:
+        """A conflict (dates, numbers, actor, what the event is, a denial) inside the fact."""
+        return any(s.kind == "conflict" for s in self.signals)
 
 
 @dataclass(frozen=True)
@@ -259,6 +291,18 @@ class Thread:
 
 
 @dataclass(frozen=True)
+class Copy:
+    """Text two or more outlets share: one agency's copy run by each (with edits). ``claims``
+    are the claim ids of the shared sentences, one tuple per outlet in ``outlets`` order."""
+
+    outlets: tuple[str, ...]
+    articles: tuple[str, ...]
+    agency: str | None
+    claims: tuple[tuple[str, ...], ...]
+    share: float  # share of the shorter article's words in the shared sentences
+
+
+@dataclass(frozen=True)
 class Report:
     """Everything a run produced, ready to be written out."""
 
@@ -273,6 +317,7 @@ class Report:
     warnings: tuple[str, ...] = ()
     skipped: tuple[tuple[str, str], ...] = ()  # (source, reason) of each input that could not be read
     counterparts: dict[str, tuple[Counterpart, ...]] = field(default_factory=dict)  # by claim id
+    copies: tuple[Copy, ...] = ()
 
     @property
     def excluded(self) -> list[Excluded]:
@@ -292,6 +337,7 @@ class Report:
                     "outlet_detected_by": a.outlet_detected_by,
                     "author": a.author,
                     "language": a.language,
+                    "date_guessed": a.date_guessed,
                     "chars": len(a.text),
                 }
                 for a in self.articles
@@ -311,6 +357,9 @@ class Report:
                 {"claim": k.claim, "outlet": k.outlet, "grade": k.grade, "p": None if k.p is None else round(k.p, 3)}
                 for k in self.counterparts.get(c.id, ())]} for c in self.claims],
             "clusters": [_cluster_dict(c) for c in self.clusters],
+            "copies": [{"outlets": list(k.outlets), "articles": list(k.articles), "agency": k.agency,
+                        "claims": [list(x) for x in k.claims], "share": round(k.share, 3)}
+                       for k in self.copies],
             "excluded": [asdict(e) for e in self.excluded],
             "model": self.model,
             "params": self.params,
@@ -331,6 +380,8 @@ def _claim_dict(c: Claim) -> dict[str, Any]:
         "heading": c.heading,
         "numbers": [asdict(q) for q in c.numbers],
         "dates": list(c.dates),
+        "when": [{"text": m.text, "start": m.start, "end": m.end, "value": m.value, "basis": m.basis,
+                  "guessed": m.guessed} for m in c.when],
         "places": list(c.places),
         "actor": c.actor,
         "actor_named": c.actor_named,
@@ -348,6 +399,8 @@ def _cluster_dict(c: Cluster) -> dict[str, Any]:
         "claims": list(c.claims),
         "outlets": list(c.outlets),
         "verdict": c.verdict,
+        "contested": c.contested,
+        "sources": c.sources,
         "score": round(c.score, 4),
         "cohesion": round(c.cohesion, 4),
         "confidence": None if c.confidence is None else round(c.confidence, 3),
@@ -359,6 +412,8 @@ def _cluster_dict(c: Cluster) -> dict[str, Any]:
         "related": [{"claim": r.claim, "outlet": r.outlet, "p": round(r.p, 3), "to": r.to} for r in c.related],
         "signals": [
             {"kind": s.kind, "outlets": list(s.outlets), "terms": s.terms, "detail": s.detail}
+            | ({"about": s.about, "sides": [{"outlet": o, "claim": k, "text": t} for o, k, t in s.sides]}
+               if s.kind == "conflict" else {})
             for s in c.signals
         ],
     }
