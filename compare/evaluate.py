@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
 
-from .diverge import SIGNAL_KINDS
+from .diverge import CONFLICT_GOLD_KINDS, GOLD_KINDS
 from .errors import GoldError
 from .ingest import unaccounted_words
 from .schema import Report, Span
@@ -80,9 +80,9 @@ def load_gold(path: str | Path) -> Gold:
         where = f"{path}: fact {f.get('id', i)}"
         if f.get("verdict") not in ("agree", "diverge"):
             raise GoldError(f"{where}: verdict must be 'agree' or 'diverge'")
-        bad = [k for k in f.get("signals", []) if k not in SIGNAL_KINDS]
+        bad = [k for k in f.get("signals", []) if k not in GOLD_KINDS]
         if bad:
-            raise GoldError(f"{where}: unknown signal kind(s) {bad}; use {', '.join(SIGNAL_KINDS)}")
+            raise GoldError(f"{where}: unknown signal kind(s) {bad}; use {', '.join(GOLD_KINDS)}")
         gold.facts.append(Fact(f.get("id", str(i)), f["verdict"], tuple(f.get("signals", [])),
                                tuple(_quote(q, where) for q in f.get("claims", []))))
     for i, p in enumerate(data.get("not_linked", []), 1):
@@ -123,6 +123,12 @@ class _Locator:
             if ov > overlap:
                 best, overlap = c.id, ov
         return best
+
+
+def gold_kind(s) -> str:
+    """The kind a gold annotates a signal as: a conflict by what it is about (a conflict of
+    years is a "date" signal there, of actors or event words a "contradiction")."""
+    return CONFLICT_GOLD_KINDS[s.about] if s.kind == "conflict" else s.kind
 
 
 def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
@@ -215,7 +221,7 @@ def score(report: Report, gold: Gold) -> dict:
         out["gold_quotes_not_in_claims"] = unmatched
 
         correct, rows = 0, []
-        kinds = {k: {"tp": 0, "fp": 0, "fn": 0} for k in SIGNAL_KINDS if k != "omission"}
+        kinds = {k: {"tp": 0, "fp": 0, "fn": 0} for k in GOLD_KINDS if k != "omission"}
         matched_clusters = set()
         for f, ids in zip(gold.facts, fact_claims, strict=True):
             best = None
@@ -228,7 +234,7 @@ def score(report: Report, gold: Gold) -> dict:
             if cl:
                 matched_clusters.add(cl.id)
             correct += predicted == f.verdict
-            got = {s.kind for s in cl.signals} if cl else set()
+            got = {gold_kind(s) for s in cl.signals} if cl else set()
             for k, counts in kinds.items():
                 counts["tp"] += k in got and k in f.signals
                 counts["fp"] += k in got and k not in f.signals
@@ -244,8 +250,8 @@ def score(report: Report, gold: Gold) -> dict:
             if not any(c in gold_articles for c in (article_of[i] for i in cl.claims)):
                 continue
             for s in cl.signals:
-                if s.kind in stray:
-                    stray[s.kind] += 1
+                if gold_kind(s) in stray:
+                    stray[gold_kind(s)] += 1
         out["verdict_accuracy"] = round(correct / len(gold.facts), 3)
         # the same over facts the clustering found: how well the signals judge, apart from linking
         linked = [r for r in rows if r["cluster"] is not None]
@@ -255,6 +261,11 @@ def score(report: Report, gold: Gold) -> dict:
         out["facts"] = len(gold.facts)
         out["signals"] = {k: v | {"stray": stray[k]} for k, v in kinds.items()}
         out["false_number_conflicts"] = kinds["number"]["fp"] + stray["number"]
+        conflict_kinds = ("contradiction", "number", "date")
+        out["conflicts"] = {
+            "annotated": sum(kinds[k]["tp"] + kinds[k]["fn"] for k in conflict_kinds),
+            "found": sum(kinds[k]["tp"] for k in conflict_kinds),
+            "false": sum(kinds[k]["fp"] + stray[k] for k in conflict_kinds)}
         out["per_fact"] = rows
 
     if gold.not_linked:

@@ -83,6 +83,7 @@ def build_facts(inp: FactInputs, contradiction: float) -> tuple[list[Cluster], d
     thread_of = {s.id: s.thread for s in inp.stories}
     order = {s.id: k for k, s in enumerate(inp.stories)}
     by_id = {a.id: a for a in inp.articles}
+    every = {c.id: c for c in claims}
     published = {a.id: _day(a.date) for a in inp.articles}
     story_articles = {s.id: [by_id[a] for a in s.articles] for s in inp.stories}
     english: Callable[[Claim], bool] = lambda c: c.article in inp.english  # noqa: E731
@@ -113,8 +114,13 @@ def build_facts(inp: FactInputs, contradiction: float) -> tuple[list[Cluster], d
         member_of = {c.id: c for c in members}
         contradicting = [(member_of[k.a], member_of[k.b], k.contradiction) for k in links
                          if k.contradiction >= contradiction]
+        claim_of = {r.claim: every[r.claim] for r in related} | member_of
+        related_pairs = [(claim_of[r.to], claim_of[r.claim]) for r in related]
+        told_in = sorted({c.article for c in claim_of.values()})
+        texts = {o: "\n".join(by_id[a].text for a in told_in if by_id[a].outlet == o)
+                 for o in {c.outlet for c in claim_of.values()}}
         verdict, signals, score = assess(members, covering, inp.contexts[tid], contradicting, english=english,
-                                         excused=excused)
+                                         excused=excused, related=related_pairs, texts=texts)
         facts.append(Cluster(
             id=f"f{lab + 1:03d}",
             story=sid,

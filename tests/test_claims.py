@@ -1,6 +1,5 @@
 import pytest
 
-from compare.claims import normalize_date
 from compare.ingest import load_outlets, load_rules, parse_article
 
 
@@ -42,14 +41,6 @@ def test_dates_relative_to_article_date(extractor):
     c = claims_of(extractor, "Putin met Aliyev on Thursday. Clashes erupted on September 27, 2020.\n")
     assert c[0].dates == ("2023-05-25",)
     assert c[1].dates == ("2020-09-27",)
-
-
-def test_normalize_date_granularity():
-    assert normalize_date("the 1990s", None) == "199x"
-    assert normalize_date("February 1988", None) == "1988-02"
-    assert normalize_date("May 17", None) == "--05-17"
-    assert normalize_date("late next week", None) is None
-    assert normalize_date("Friday", None) is None
 
 
 def test_agency_active_versus_agentless(extractor):

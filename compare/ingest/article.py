@@ -124,12 +124,20 @@ def _month_day(s: str) -> str | None:
     return f"--{month:02d}-{day:02d}"
 
 
+# a yearless dateline takes the year of the other articles only when that puts it this close to
+# one of them (one news cycle); farther off, the other articles say nothing about its year
+YEAR_WINDOW_DAYS = 14
+
+
 def complete_years(articles: list[Article]) -> tuple[list[Article], list[str]]:
-    """Give yearless dates (--MM-DD) the year that puts them nearest the other articles' dates.
+    """Give yearless dates (--MM-DD) the year that puts them nearest the other articles' dates,
+    when that lands within YEAR_WINDOW_DAYS of one of them; the year is then marked guessed
+    (``Article.date_guessed``).
 
     Wire datelines often say "MOSCOW, May 26"; relative dates in the text ("yesterday") need
-    the year. "Dec 31" beside articles of 2 January takes the year before. With no dated
-    article to go by, the date is dropped and the user is told.
+    the year. "Dec 31" beside articles of 2 January takes the year before. A dateline weeks
+    away from every other article keeps no date (the user is told): a wrong year would misplace
+    every relative date in it.
     """
     from dataclasses import replace
 
@@ -140,14 +148,20 @@ def complete_years(articles: list[Article]) -> tuple[list[Article], list[str]]:
             month, day = int(a.date[2:4]), int(a.date[5:7])
             options = [d for y in sorted({x.year + k for x in dated for k in (-1, 0, 1)})
                        if (d := _valid(y, month, day))]
-            if options:
-                best = min(options, key=lambda d: (min(abs((date.fromisoformat(d) - x).days) for x in dated), d))
-                warnings.append(f"{a.source}: the dateline gives no year; {best[:4]} taken from the other articles")
-                a = replace(a, date=best)
+            gap = {d: min(abs((date.fromisoformat(d) - x).days) for x in dated) for d in options}
+            best = min(options, key=lambda d: (gap[d], d)) if options else None
+            said = f"{a.source}: the dateline gives no year"
+            if best and gap[best] <= YEAR_WINDOW_DAYS:
+                why = f"the dateline gives no year; {best[:4]} taken from the other articles"
+                warnings.append(f"{said}; {best[:4]} taken from the other articles")
+                a = replace(a, date=best, date_guessed=why)
+            elif best:
+                why = f"no other article is dated within {YEAR_WINDOW_DAYS} days of it"
+                warnings.append(f"{said} and {why}; date left out (give it in a manifest)")
+                a = replace(a, date=None, date_guessed=f"the dateline gives no year and {why}; no date used")
             else:
-                warnings.append(f"{a.source}: the dateline gives no year and no other article has one; "
-                                "date left out (give it in a manifest)")
-                a = replace(a, date=None)
+                warnings.append(f"{said} and no other article has one; date left out (give it in a manifest)")
+                a = replace(a, date=None, date_guessed="the dateline gives no year; no date used")
         out.append(a)
     return out, warnings
 
