@@ -191,6 +191,12 @@ def _same_referent(x: str, y: str) -> bool:
                if r.id in refs)
 
 
+def _mentions_name(text: str, actor: str) -> bool:
+    """The actor's head name ("Putin" of "Russian President Vladimir Putin") occurs in ``text``."""
+    names = [w for w in re.findall(r"[A-Z][\w-]+", actor) if w.lower() not in PRONOUNS]
+    return any(re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", text) for w in names[-1:])
+
+
 def actor_conflict(a: Claim, b: Claim) -> Signal | None:
     """The same action (one verb) done by two different named actors."""
     xa, xb = _named(a), _named(b)
@@ -199,6 +205,8 @@ def actor_conflict(a: Claim, b: Claim) -> Signal | None:
     va, vb = _verb_of_actor(a), _verb_of_actor(b)
     if not va or va != vb or va in SPEECH_VERBS or _same_referent(xa, xb):
         return None
+    if _mentions_name(b.text, xa) or _mentions_name(a.text, xb):
+        return None  # both name both: a meeting or a joint act told from the other side
     return _signal("actor", a, b, xa, xb, f"{a.outlet} says {xa} did it ({va}), {b.outlet} says {xb}.")
 
 

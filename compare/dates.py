@@ -33,6 +33,9 @@ MONTH_RE = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)
 YEAR_RE = re.compile(r"(?<![\d,.])(1[6-9]\d\d|20\d\d)(?![\d])")
 DECADE_RE = re.compile(r"\b(1[6-9]\d|20\d)0s\b")
 DAY_RE = re.compile(r"(?<![\d])([0-3]?\d)(?:st|nd|rd|th)?(?![\d])")
+_MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+DAY_MONTH_RE = re.compile(rf"\b(?:{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
+                          rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTHS}(?:,?\s+\d{{4}})?)\b", re.IGNORECASE)
 STEP_MONTH_RE = re.compile(r"\b(next|last|this|coming|previous)\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)",
                            re.IGNORECASE)
 WEEKDAY_RE = re.compile(r"\b(?:(last|next|this|past|coming)\s+)?(" + "|".join(WEEKDAYS) + r")\b", re.IGNORECASE)
@@ -97,6 +100,10 @@ def tense_of(ent) -> str:
         if any(k.lower_ == "to" and k.dep_ == "aux" for k in kids) and verb.head.lemma_.lower() in (
                 FUTURE_LEMMAS | {"be", "agree", "want", "promise", "go"}):
             return "future"  # "is to be sentenced", "plans to meet"
+        if verb.tag_ == "VBN" and any(k.dep_ == "aux" and k.lower_ in ("have", "has", "'ve") for k in kids):
+            # the present perfect takes no definite past time ("have agreed to talks on March
+            # 11"): the date belongs to something else, on either side of the article's day
+            return "present"
         if verb.tag_ in ("VBD", "VBN") or any(k.tag_ in ("VBD",) for k in kids if k.dep_.startswith("aux")):
             return "past"
         if verb.tag_ in ("VBZ", "VBP", "VBG"):
@@ -251,6 +258,11 @@ def resolve_one(found: Found, base: dt.date | None, base_guessed: bool = False,
     if step_month:
         text = re.sub(r"\b(next|last|this|coming|previous)\s+", "", text, flags=re.IGNORECASE)
     parsed, period = _parse(text, found.tense, base)
+    if parsed is None:  # "February 28, ending years": read the day and month alone
+        m = DAY_MONTH_RE.search(text)
+        if m:
+            parsed, period = _parse(m.group(0), found.tense, base)
+            low = m.group(0).lower()
     day_words = MONTH_RE.sub(" ", YEAR_RE.sub(" ", low))
     has_day = bool(DAY_RE.search(day_words))
     if year:
@@ -307,7 +319,10 @@ def _year_for(month: int, day: int, base: dt.date, tense: str) -> int | None:
             return dt.date(y, month, day)
         except ValueError:
             return None
-    options = [(y, d) for y in (base.year - 1, base.year, base.year + 1) if (d := day_in(y))]
+    return _year_on_side([(y, d) for y in (base.year - 1, base.year, base.year + 1) if (d := day_in(y))], base, tense)
+
+
+def _year_on_side(options: list[tuple[int, dt.date]], base: dt.date, tense: str) -> int | None:
     if tense == "future":
         later = [(y, d) for y, d in options if d >= base]
         return min(later, key=lambda yd: yd[1])[0] if later else None

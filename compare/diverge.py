@@ -298,7 +298,15 @@ ACTOR_LABELS = frozenset({"PERSON", "ORG", "NORP", "GPE"})
 
 
 def _names_someone(c: Claim) -> bool:
-    return bool(c.actor) or any(e.split(":", 1)[0] in ACTOR_LABELS for e in c.entities)
+    """Someone named does something somewhere in the sentence: the claim's actor, or a proper
+    noun (a name) as the subject of any verb in it ("when the autonomous Region announced ...").
+    Names that are only the event's participants ("clashes between A and B") do not count."""
+    if c.actor:
+        return True
+    names = {w.lower() for e in c.entities if e.split(":", 1)[0] in ACTOR_LABELS
+             for w in e.split(":", 1)[1].split()}
+    return any(dep in ("nsubj", "csubj") and (pos == "PROPN" or lemma.lower() in names)
+               for _s, _e, lemma, pos, dep, _h in c.tokens)
 
 
 def agency_signal(groups: dict[str, list[Claim]]) -> Signal | None:

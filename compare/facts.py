@@ -18,12 +18,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from .context import StoryContext
+from .copies import sources
 from .diverge import assess
 from .linking.candidates import cosine_distances
 from .linking.counterparts import Counterpart as RowCounterpart
 from .linking.judge import NLI_LABELS
 from .linking.links import JudgedLinks
-from .schema import Article, Claim, Cluster, Counterpart, Link, Related, Story, divergence_order
+from .schema import Article, Claim, Cluster, Copy, Counterpart, Link, Related, Story, divergence_order
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class FactInputs:
     english: set[str]  # ids of the articles the English-only checks read
     contexts: Mapping[str, StoryContext]  # by thread
     related: float = 1.0  # the P(same) of a related counterpart: a claim this close tells the fact
+    copies: Sequence[Copy] = ()  # text outlets share: their versions of a fact count as one source
 
 
 def _day(iso: str | None) -> dt.date | None:
@@ -138,6 +140,7 @@ def build_facts(inp: FactInputs, contradiction: float) -> tuple[list[Cluster], d
             related=related,
             earlier=tuple(o for o in earlier if o not in present and o not in telling),
             event_date=event.isoformat() if event is not None and stated else None,
+            sources=sources(present, [c.id for c in members], inp.copies),
         ))
     facts.sort(key=lambda c: (order[c.story], *divergence_order(c)))
     graded = {claims[i].id: tuple(Counterpart(claims[k.other].id, claims[k.other].outlet, k.grade, k.p)

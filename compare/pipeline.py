@@ -19,6 +19,7 @@ from .bridge import MARGIN, LazyVectors, bridge
 from .cache import Cache, CachedJudge
 from .claims import ClaimExtractor
 from .context import lemma_counts, story_context
+from .copies import find_copies
 from .embed import Embedder, MultilingualEmbedder, OnnxEmbedder
 from .errors import CorpusError
 from .facts import FactInputs, build_facts
@@ -282,8 +283,10 @@ class Pipeline:
         contexts = {tid: story_context([c for c in members if c.article in english], background)
                     for tid, members in by_thread.items()}
         graded = counterparts(labels, [c.article for c in claims], judged, self.related)
+        copies = find_copies(articles, claims)
         clusters, graded_by_id = build_facts(
-            FactInputs(articles, claims, labels, judged, graded, stories, emb, english, contexts, self.related),
+            FactInputs(articles, claims, labels, judged, graded, stories, emb, english, contexts, self.related,
+                       copies),
             self.contradiction)
         timings["diverge"] = time.perf_counter() - t
 
@@ -319,6 +322,7 @@ class Pipeline:
             warnings=tuple(prep.warnings),
             skipped=tuple(prep.skipped),
             counterparts=graded_by_id,
+            copies=copies,
         )
 
     def _contrast(self, stories: list[Story], claims: list[Claim], clusters: list[Cluster],

@@ -127,3 +127,13 @@ def test_an_unchanged_corpus_reads_its_whole_report_from_the_cache(extractor, tm
     monkeypatch.setattr(Pipeline, "analyse", lambda self, prep: calls.append(1) or real(self, prep))
     other.run([SEEDS])
     assert calls == [1]
+
+
+def test_every_file_the_cache_keys_on_exists():
+    """A moved or renamed module would silently drop out of the cache key (stale claims)."""
+    from pathlib import Path
+
+    from compare.cache import CACHED_BY
+
+    root = Path(__import__("compare").__file__).parent
+    assert [name for name in CACHED_BY if not (root / name).exists()] == []

@@ -414,15 +414,15 @@ def test_teach_groups_exercises_by_thread_then_story():
     assert "the same story" not in md
     assert "reporting 2 of the 3 stories found in these articles" in md
     _in_order(md, "## Thread t1: Orvel dam", "### Story s1: Orvel dam seized", "Written about by Alpha, Beta.",
-              "#### 1. Fact f001", "## Thread t2: City budget", "### Story s3: School budget cut",
-              "Written about by Alpha, Gamma.", "#### 2. Fact f004", "## Answer key", "### 1. Fact f001 (story s1",
-              "### 2. Fact f004 (story s3")
+              "#### 1. Seized, dam, Orvel, Friday", "## Thread t2: City budget", "### Story s3: School budget cut",
+              "Written about by Alpha, Gamma.", "#### 2. Council, school, million", "## Answer key",
+              "### 1. Seized, dam, Orvel, Friday (story s1, fact f001", "### 2. Council, school, million (story s3, fact f004")
     html = render_teach(report)
     assert "the same story" not in html and "<h1>Worksheet: same events, different outlets</h1>" in html
     _in_order(html, '<section class="thread" id="thread-t1">', '<section class="story" id="story-s1">',
-              '<p class="note">Written about by Alpha, Beta.</p>', '<h4>1. Fact f001</h4>',
+              '<p class="note">Written about by Alpha, Beta.</p>', '<h4>1. Seized, dam, Orvel, Friday</h4>',
               '<section class="thread" id="thread-t2">', '<p class="note">Written about by Alpha, Gamma.</p>',
-              '<h4>2. Fact f004</h4>', 'id="answer-key"')
+              '<h4>2. Council, school, million</h4>', 'id="answer-key"')
     one = render_teach(tiny_report(), "md")
     assert "reporting the same story." in one and "# Worksheet: same story, different outlets" in one
 
@@ -476,7 +476,7 @@ def test_teach_picks_diverging_facts_and_hides_answers_until_the_key(wire_report
         for s in it["fact"].signals:
             assert s.detail.replace("'", "&#39;") in key
     md = render_teach(wire_report, "md")
-    assert "## Answer key" in md and md.index("## Answer key") > md.index("## 1. Fact")
+    assert "## Answer key" in md and md.index("## Answer key") > md.index("#### 1. ")
 
 
 def test_teach_selects_the_clearest_diverging_facts_and_caps_them():
@@ -506,21 +506,24 @@ def test_teach_selects_the_clearest_diverging_facts_and_caps_them():
 
 # factcheck
 
-def test_factcheck_lists_every_checkable_claim_once(wire_report):
+def test_factcheck_lists_every_version_of_a_shared_fact_and_each_check_worthy_claim_once(wire_report):
+    from compare.report.factcheck import check_worthy
+
     f = build_factcheck(wire_report)
     listed = [x.claim.id for g in f["groups"].values() for e in g for x in e["items"]]
-    expected = [c.id for c in wire_report.claims if checkable(c)]
-    assert sorted(listed) == sorted(expected) and len(listed) == f["total"] > 0
-    conflicts = f["groups"]["conflict"]
-    assert conflicts and all({s.kind for s in e["conflicts"]} & {"number", "date", "contradiction"}
-                             for e in conflicts)
+    by_id = {c.id: c for c in wire_report.claims}
+    shared = [i for cl in wire_report.clusters if len(cl.outlets) > 1 for i in cl.claims]
+    single = [i for cl in wire_report.clusters if len(cl.outlets) == 1 for i in cl.claims if check_worthy(by_id[i])]
+    assert sorted(listed) == sorted(shared + single) and len(listed) == f["total"] > 0
+    assert [e["fact"].cluster.id for e in f["groups"]["diverging"]] == ["f001"]
+    assert {s.kind for s in f["groups"]["diverging"][0]["signals"]} == {"number", "naming", "agency"}
     assert all(len(e["outlets"]) == 1 for e in f["groups"]["single"])
     html = render_factcheck(wire_report)
-    assert "CONFLICT" in html and "killing 12 people" in html
+    assert "DIVERGING" in html and "killing 12 people" in html
     # the <q> element draws the quotation marks; written ones too would double them
     assert "Quotation to verify: <q>We will respond,</q>" in html
     md = render_factcheck(wire_report, "md")
-    assert "## Conflicts" in md and "killing 12 people" in md
+    assert "## Diverging (1)" in md and "killing 12 people" in md
 
 
 def test_checkable_kinds():
@@ -659,7 +662,7 @@ def test_teach_adds_word_choice_exercises_from_the_framing_profile():
     assert [it["type"] for it in build_teach(report, words=0)["items"]] == ["fact"]
     html = render_teach(report)
     sheet, key = html.split('id="answer-key"')
-    _in_order(sheet, '<h4>1. Fact f001</h4>', '<h4>2. Word choice: Fox</h4>', "<p>Fox writes:</p>",
+    _in_order(sheet, '<h4>1. North Korean, Kim Jong Un fired, missile, Sunday</h4>', '<h4>2. Word choice: Fox</h4>', "<p>Fox writes:</p>",
               "<blockquote>The reckless launch alarmed Tokyo.</blockquote>", "Which word in this sentence loads it",
               "What would a neutral word be?", '<h4>3. Word choice: Fox</h4>',
               "Which word does Fox use to describe Kim Jong Un?")

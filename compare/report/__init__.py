@@ -19,6 +19,7 @@ from pathlib import Path
 from ..errors import CompareError
 from ..schema import Report
 from .factcheck import build_factcheck
+from .phrases import about, article_date, claim_dates, contested_once
 from .teach import build_teach
 from .view import build_facts, build_view, rank
 
@@ -49,6 +50,9 @@ def _env():
     env.filters["md"] = _md_escape
     env.filters["mdp"] = _md_paragraphs
     env.filters["mdx"] = _md_excluded
+    env.filters["adate"] = article_date  # an article's date, "(year guessed)" where it is a guess
+    env.filters["cdates"] = claim_dates  # a claim's dates, each with the words it came from
+    env.filters["about"] = about  # what a conflict signal is about, in words
     return env
 
 
@@ -158,11 +162,13 @@ def render_index(report: Report) -> str:
         verdicts = [c.verdict for c in facts.get(th.id, ())]
         rows.append({"id": th.id, "title": th.title, "stories": stories.get(th.id, []), "articles": len(arts),
                      "outlets": sorted({outlet_of[a] for a in arts}),
+                     "contested": len(contested_once(facts.get(th.id, ()))),
                      "diverge": verdicts.count("diverge"), "agree": verdicts.count("agree")})
     verdicts = [c.verdict for c in report.clusters]
     i = {"rows": rows, "articles": len(report.articles), "outlets": len(set(outlet_of.values())),
          "stories": len(report.stories), "threads": report.threads, "claims": len(report.claims),
          "shared": verdicts.count("diverge") + verdicts.count("agree"), "diverge": verdicts.count("diverge"),
+         "contested": len(contested_once(report.clusters)),
          "model": report.model.get("name", "")}
     return _env().get_template("index.html").render(i=i)
 

@@ -1,5 +1,8 @@
 """The teaching view: a worksheet of the clearest divergences and of each story's most loaded
-words (its framing profile), with questions and an answer key."""
+words (its framing profile), with questions and an answer key.
+
+The students' pages hold the sentences, a title saying what each fact is about and the
+questions; how the facts were found (models, lexicons, scores) is for the answer key only."""
 
 from __future__ import annotations
 
@@ -8,12 +11,18 @@ from functools import cache
 from pathlib import Path
 
 from ..schema import Claim, FramingTerm, Report, Signal, Story
+from .phrases import about, and_join, conflicts, sides_text
+from .titles import fact_title
 from .view import KIND_NAMES, Fact, Telling, build_facts, mark_term, rank, thread_groups
 
 QUESTIONS = Path(__file__).with_name("questions.toml")
 DEFAULT_ITEMS = 5
 MAX_WORDS = 90  # a sentence longer than this is hard to compare on a worksheet
 WORDS_PER_STORY = 3  # word-choice exercises per story, from its framing profile
+SIDE_WORDS = 12  # each side's words in a conflict question (the whole sentences are shown above it)
+# which signal kind a conflict about this covers (its own question would ask the same)
+COVERS = {"number": "number", "date": "date", "year": "date", "contradiction": "contradiction",
+          "event": "contradiction", "actor": "agency"}
 
 
 @cache
@@ -28,24 +37,58 @@ def _named(s: Signal) -> list[str]:
 
 
 def clarity(f: Fact) -> tuple:
-    """Sort key, clearest first: visible evidence, divergence score, kinds of signal, shorter text.
+    """Sort key, clearest first: contested, visible evidence, divergence score, kinds of signal,
+    shorter text.
 
     Visible evidence means words a student can find in the sentences (highlighted terms) or a
-    number, date or contradiction conflict; omission alone is not something to spot in a sentence.
+    contested, number, date or contradiction conflict; omission alone is not something to spot in
+    a sentence.
     """
     marks = sum(1 for t in f.tellings for p in t.pieces if p.mark)
     kinds = {s.kind for s in f.signals if s.kind != "omission"}
-    hard = bool(kinds & {"number", "date", "contradiction"})
+    hard = bool(kinds & {"conflict", "number", "date", "contradiction"})
     words = max(len(t.claim.text.split()) for t in f.tellings)
-    return (-(marks > 0 or hard), -f.cluster.score, -len(kinds), -marks, words, f.cluster.id)
+    return (-f.cluster.contested, -(marks > 0 or hard), -f.cluster.score, -len(kinds), -marks, words, f.cluster.id)
 
 
 def select(facts: list[Fact], n: int = DEFAULT_ITEMS) -> list[Fact]:
-    """The ``n`` clearest diverging facts told by two or more outlets, each sentence short enough to read."""
-    pool = [f for f in facts if f.cluster.verdict == "diverge" and len(f.cluster.outlets) > 1
+    """The ``n`` clearest diverging or contested facts told by two or more outlets, each sentence
+    short enough to read."""
+    pool = [f for f in facts if (f.cluster.verdict == "diverge" or f.cluster.contested) and len(f.cluster.outlets) > 1
             and max(len(t.claim.text.split()) for t in f.tellings) <= MAX_WORDS
             and any(s.kind != "omission" for s in f.signals)]
     return sorted(pool, key=clarity)[:n]
+
+
+def could_report(f: Fact) -> list[str]:
+    """The outlets of the fact's stories that leave it out and could have told it: never one
+    whose articles predate the event (those are in ``earlier``, not ``missing``)."""
+    return [o for o in f.cluster.missing if o not in f.cluster.earlier]
+
+
+def fact_questions(f: Fact, q: dict[str, dict[str, str]]) -> list[str]:
+    """The questions a fact asks: the general one, one per conflict (each side's words), one per
+    other kind of signal, and the omission question only for outlets that could have reported it."""
+    out = [q["general"]["question"]]
+    contested = conflicts(f.signals)
+    out += [q["conflict"]["question"].format(sides=sides_text(s, SIDE_WORDS), about=about(s)) for s in contested]
+    covered = {COVERS.get(s.about, "") for s in contested}
+    kinds = dict.fromkeys(s.kind for s in f.signals)
+    out += [q[k]["question"] for k in kinds if k in q and k not in ("conflict", "omission") and k not in covered]
+    absent = could_report(f)
+    if "omission" in kinds and absent:
+        out.append(q["omission"]["question"].format(outlets=and_join(absent)))
+    return out
+
+
+def _answer(sg: Signal, f: Fact, q: dict[str, dict[str, str]]) -> dict:
+    """One signal in the answer key: what it found, the words, what to look for."""
+    named = could_report(f) if sg.kind == "omission" else _named(sg)
+    look = q[sg.kind]["look_for"].format(outlets=and_join(named), about=about(sg), sides=sides_text(sg)) \
+        if sg.kind in q and (named or sg.kind != "omission") else ""
+    return {"kind": sg.kind, "name": KIND_NAMES.get(sg.kind, sg.kind), "detail": sg.detail, "look_for": look,
+            "about": about(sg) if sg.kind == "conflict" else "", "sides": sg.sides,
+            "terms": {o: t for o, t in sorted(sg.terms.items()) if t}}
 
 
 def _sentence(term: FramingTerm, claims: dict[str, Claim]) -> Telling | None:
@@ -102,15 +145,9 @@ def build_teach(report: Report, n: int = DEFAULT_ITEMS, words: int = WORDS_PER_S
                 continue
             section = {"story": s, "outlets": sorted({outlet_of[a] for a in s.articles}), "items": []}
             for f in facts:
-                kinds = list(dict.fromkeys(sg.kind for sg in f.signals))
-                questions = [q["general"]["question"]] + [q[k]["question"] for k in kinds if k in q]
-                answers = [{"kind": sg.kind, "name": KIND_NAMES.get(sg.kind, sg.kind), "detail": sg.detail,
-                            "look_for": q[sg.kind]["look_for"].format(outlets=", ".join(_named(sg)))
-                            if sg.kind in q else "",
-                            "terms": {o: t for o, t in sorted(sg.terms.items()) if t}}
-                           for sg in f.signals]
-                item = {"n": len(items) + 1, "type": "fact", "fact": f, "questions": questions,
-                        "answers": answers, "missing": list(f.cluster.missing), "story": s}
+                item = {"n": len(items) + 1, "type": "fact", "fact": f, "title": fact_title(f),
+                        "questions": fact_questions(f, q), "answers": [_answer(sg, f, q) for sg in f.signals],
+                        "missing": could_report(f), "story": s}
                 section["items"].append(item)
                 items.append(item)
             for t, tl in picked:

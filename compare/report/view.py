@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from ..schema import Claim, Cluster, FramingTerm, Report, Signal, Story, Thread, divergence_order
 from .charts import agreement_chart, coverage_chart
+from .phrases import about, and_join, article_date, conflicts, contested_once, describe_copy, sides_text, sourcing
 
 KIND_NAMES = {
     "wording": "loaded words",
@@ -17,7 +18,10 @@ KIND_NAMES = {
     "date": "dates conflict",
     "contradiction": "one denies what another reports",
     "omission": "left out by some outlets",
+    "conflict": "contested: the versions cannot both be right",
 }
+SUMMARY_LINES = 10  # diverging facts listed one a line at the top of report.html; the rest folded
+SIDE_WORDS = 10  # each side of a conflict, cut to this many words in a one-line summary
 
 
 @dataclass(frozen=True)
@@ -199,11 +203,11 @@ def _overview(report: Report, article_ids: tuple[str, ...], facts: list[Fact]) -
     for o in sorted({a.outlet for a in arts}):
         mine = [a for a in arts if a.outlet == o]
         ids = {a.id for a in mine}
-        dates = sorted({a.date for a in mine if a.date})
+        dates = sorted({(a.date, article_date(a)) for a in mine if a.date})
         rows.append({
             "outlet": o,
             "articles": len(mine),
-            "dates": " – ".join(dict.fromkeys([dates[0], dates[-1]])) if dates else "—",
+            "dates": " – ".join(dict.fromkeys([dates[0][1], dates[-1][1]])) if dates else "—",
             "claims": sum(c.article in ids for c in report.claims),
             "shared": sum(o in f.cluster.outlets for f in facts if f.cluster.verdict != "single-source"),
             "diverge": sum(o in f.cluster.outlets for f in facts if f.cluster.verdict == "diverge"),
@@ -228,6 +232,26 @@ def thread_groups(report: Report) -> list[tuple[Thread, list[Story]]]:
     return [(t, stories) for t, stories in groups if stories]
 
 
+def contest_line(f: Fact) -> str:
+    """A contested fact in one line: what each conflict is about and each side's words."""
+    return "; ".join(f"{about(s)}: {sides_text(s, SIDE_WORDS)}" for s in conflicts(f.signals))
+
+
+def summary(facts: list[Fact], report: Report) -> dict:
+    """What the first screen of report.html says: the contested facts (each conflict and its
+    sides), the diverging facts one a line (``SUMMARY_LINES`` of them, the rest folded), and the
+    copies outlets share."""
+    once = {c.id for c in contested_once(f.cluster for f in facts)}
+    contested = [{"fact": f, "line": contest_line(f), "outlets": and_join(f.cluster.outlets)}
+                 for f in facts if f.cluster.id in once]
+    diverging = [{"fact": f, "outlets": and_join(f.cluster.outlets),
+                  "kinds": ", ".join(dict.fromkeys(KIND_NAMES.get(s.kind, s.kind) for s in f.signals))}
+                 for f in facts if f.cluster.verdict == "diverge" and not f.cluster.contested
+                 and len(f.cluster.outlets) > 1]
+    return {"contested": contested, "diverging": diverging[:SUMMARY_LINES], "more": diverging[SUMMARY_LINES:],
+            "copies": [describe_copy(k) for k in report.copies]}
+
+
 def build_view(report: Report) -> dict:
     articles = {a.id: a for a in report.articles}
     stories = {s.id: s for s in report.stories}
@@ -250,8 +274,9 @@ def build_view(report: Report) -> dict:
                 "story": s,
                 "articles": [articles[a] for a in s.articles],
                 "overview": _overview(report, s.articles, story_facts),
-                "diverge": [f for f in shared if f.cluster.verdict == "diverge"],
-                "agree": [f for f in shared if f.cluster.verdict == "agree"],
+                "contested": [f for f in shared if f.cluster.contested],
+                "diverge": [f for f in shared if f.cluster.verdict == "diverge" and not f.cluster.contested],
+                "agree": [f for f in shared if f.cluster.verdict == "agree" and not f.cluster.contested],
                 "single": [f for f in story_facts if f.cluster.verdict == "single-source"],
                 "related": related_groups([f for f in story_facts if f.cluster.verdict == "single-source"]),
                 "outlets": outlets,
@@ -294,6 +319,7 @@ def build_view(report: Report) -> dict:
         "outlets": len({a.outlet for a in report.articles}),
         "claims": len(report.claims),
         "facts": len(multi),
+        "contested": len(contested_once(f.cluster for f in facts)),
         "diverge": sum(f.cluster.verdict == "diverge" for f in multi),
         "agree": sum(f.cluster.verdict == "agree" for f in multi),
         "single": len(single),
@@ -301,6 +327,9 @@ def build_view(report: Report) -> dict:
     }
     return {
         "report": report,
+        "summary": summary(facts, report),
+        "sourcing": {f.cluster.id: line for f in multi
+                     if (line := sourcing(f.cluster, [t.claim for t in f.tellings], report.copies)[1])},
         "threads": by_thread,
         "also": also,
         "counts": counts,
