@@ -279,8 +279,8 @@ def conflicts(pairs: Sequence[tuple[Claim, Claim]], texts: dict[str, str] | None
             continue
         for detect in DETECTORS:
             s = detect(a, b)
-            if s is not None:
-                found.setdefault((s.about, s.outlets), s)
+            if s is not None and not (s.about == "year" and ("date", s.outlets) in found):
+                found.setdefault((s.about, s.outlets), s)  # a year conflict is in a date one
         s = event_conflict(a, b, texts)
         if s is not None:
             found.setdefault((s.about, s.outlets), s)

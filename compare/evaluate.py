@@ -125,6 +125,60 @@ class _Locator:
         return best
 
 
+CONFLICT_KINDS = ("contradiction", "number", "date")
+
+
+def _conflict_scores(report, gold, fact_claims: list[list[str]]) -> dict:
+    """Conflicts scored by their two sides, wherever the report raised them (a fact's own claims
+    or a fact's claim and its related version): a conflict is right when both sides' claims are
+    in one gold fact annotated with its kind; a gold fact's annotated conflict is found when some
+    right conflict of that kind falls inside it."""
+    facts_of: dict[str, set[int]] = {}
+    for k, ids in enumerate(fact_claims):
+        for cid in ids:
+            facts_of.setdefault(cid, set()).add(k)
+    found: set[tuple[int, str]] = set()
+    wrong = []
+    seen = set()
+    for cl in report.clusters:
+        for s in cl.signals:
+            if s.kind != "conflict" or len(s.sides) < 2:
+                continue
+            key = (gold_kind(s), frozenset(side[1] for side in s.sides))
+            if key in seen:
+                continue
+            seen.add(key)
+            both = facts_of.get(s.sides[0][1], set()) & facts_of.get(s.sides[1][1], set())
+            hit = [k for k in both if key[0] in gold.facts[k].signals]
+            found.update((k, key[0]) for k in hit)
+            if not hit:
+                wrong.append(f"{s.about}: {s.sides[0][1]} / {s.sides[1][1]}")
+    annotated = {(k, kind) for k, f in enumerate(gold.facts) for kind in f.signals if kind in CONFLICT_KINDS}
+    return {"annotated": len(annotated), "found": len(found & annotated), "false": len(wrong),
+            "missed": sorted(f"{gold.facts[k].id}: {kind}" for k, kind in annotated - found), "wrong": sorted(wrong)}
+
+
+def _omission_scores(report, fact_claims: list[list[str]]) -> dict:
+    """Outlets the report says do not tell a fact (``Cluster.missing``) that the gold has telling
+    it: the fact's gold facts (those holding one of its claims) list a claim of that outlet."""
+    outlet_of = {c.id: c.outlet for c in report.claims}
+    facts_of: dict[str, set[int]] = {}
+    for k, ids in enumerate(fact_claims):
+        for cid in ids:
+            facts_of.setdefault(cid, set()).add(k)
+    named = false = 0
+    wrong = []
+    for cl in report.clusters:
+        gold_facts = set().union(*(facts_of.get(c, set()) for c in cl.claims))
+        tellers = {outlet_of[c] for k in gold_facts for c in fact_claims[k]}
+        for o in cl.missing:
+            named += 1
+            if o in tellers:
+                false += 1
+                wrong.append(f"{cl.id}: {o}")
+    return {"named": named, "false": false, "wrong": wrong}
+
+
 def gold_kind(s) -> str:
     """The kind a gold annotates a signal as: a conflict by what it is about (a conflict of
     years is a "date" signal there, of actors or event words a "contradiction")."""
@@ -260,12 +314,9 @@ def score(report: Report, gold: Gold) -> dict:
             round(sum(r["gold"] == r["predicted"] for r in linked) / len(linked), 3) if linked else None)
         out["facts"] = len(gold.facts)
         out["signals"] = {k: v | {"stray": stray[k]} for k, v in kinds.items()}
-        out["false_number_conflicts"] = kinds["number"]["fp"] + stray["number"]
-        conflict_kinds = ("contradiction", "number", "date")
-        out["conflicts"] = {
-            "annotated": sum(kinds[k]["tp"] + kinds[k]["fn"] for k in conflict_kinds),
-            "found": sum(kinds[k]["tp"] for k in conflict_kinds),
-            "false": sum(kinds[k]["fp"] + stray[k] for k in conflict_kinds)}
+        out["conflicts"] = _conflict_scores(report, gold, fact_claims)
+        out["omissions"] = _omission_scores(report, fact_claims)
+        out["false_number_conflicts"] = sum(w.startswith("number:") for w in out["conflicts"]["wrong"])
         out["per_fact"] = rows
 
     if gold.not_linked:
@@ -343,6 +394,13 @@ def summary_lines(result: dict) -> list[str]:
                         if v["tp"] + v["fn"])
         lines.append(f"  signals found (of gold): {hit or 'none annotated'}")
         lines.append(f"  false number conflicts: {result['false_number_conflicts']}")
+        om = result["omissions"]
+        lines.append(f"  omissions  {om['named']} named, {om['false']} where the gold has the outlet telling it"
+                     + (f" ({', '.join(om['wrong'])})" if om["wrong"] else ""))
+        cf = result["conflicts"]
+        lines.append(f"  conflicts  {cf['found']} of {cf['annotated']} annotated found, {cf['false']} false"
+                     + (f"; missed: {', '.join(cf['missed'])}" if cf["missed"] else "")
+                     + (f"; false: {', '.join(cf['wrong'])}" if cf["wrong"] else ""))
     if "not_linked_pairs" in result:
         lines.append(f"  must-not-link pairs linked: {result['not_linked_violations']}"
                      f" of {result['not_linked_pairs']} (graded related: {result['not_linked_related']})")

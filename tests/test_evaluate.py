@@ -91,7 +91,7 @@ def test_real_model_on_the_written_stories(name, min_precision, min_f1, min_verd
     assert result["links"]["precision"] >= min_precision
     assert result["links"]["f1"] >= min_f1
     assert result["verdict_accuracy"] >= min_verdicts
-    assert result["false_number_conflicts"] == 0 and result["lost_words"] == 0
+    assert result["conflicts"]["false"] == 0 and result["lost_words"] == 0
 
 
 @pytest.mark.parametrize("judged", [True, False])

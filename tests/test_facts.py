@@ -52,8 +52,13 @@ def test_an_outlet_with_a_claim_as_close_as_a_related_one_is_not_said_to_omit_it
     # Gamma's claim (row 2) is judged 0.5 against Alpha's (row 0) but is no counterpart of it
     # (one to one: it answers another claim); it still shows Gamma tells the fact
     judged = JudgedLinks(np.array([[0, 1], [0, 2]]), np.array([0.9, 0.5]), np.array([[0.9, 0.05, 0.05], [0.3, 0.6, 0.1]]))
-    facts, _ = build_facts(replace(inp, judged=judged, related=0.4), contradiction=0.9)
+    facts, _ = build_facts(replace(inp, judged=judged, related=0.4, doubt=0.4), contradiction=0.9)
     fact = next(f for f in facts if len(f.outlets) == 2)
     assert fact.missing == ()
-    facts, _ = build_facts(replace(inp, judged=judged, related=0.6), contradiction=0.9)
+    facts, _ = build_facts(replace(inp, judged=judged, related=0.6, doubt=0.6), contradiction=0.9)
     assert next(f for f in facts if len(f.outlets) == 2).missing == ("Gamma",)
+    # at the shipped doubt (0.15) a claim judged 0.2, far below a related one, still spares Gamma:
+    # "not found in Gamma" would be a statement the judge itself is not sure of
+    judged = JudgedLinks(np.array([[0, 1], [0, 2]]), np.array([0.9, 0.2]), np.array([[0.9, 0.05, 0.05]] * 2))
+    facts, _ = build_facts(replace(inp, judged=judged, related=0.4), contradiction=0.9)
+    assert next(f for f in facts if len(f.outlets) == 2).missing == ()

@@ -158,12 +158,18 @@ def complete_years(articles: list[Article]) -> tuple[list[Article], list[str]]:
             elif best:
                 why = f"no other article is dated within {YEAR_WINDOW_DAYS} days of it"
                 warnings.append(f"{said} and {why}; date left out (give it in a manifest)")
-                a = replace(a, date=None, date_guessed=f"the dateline gives no year and {why}; no date used")
+                a = replace(a, date=None, date_guessed=f"the dateline gives {_day_month(month, day)} without a year "
+                                                       f"and {why}; no date used")
             else:
                 warnings.append(f"{said} and no other article has one; date left out (give it in a manifest)")
-                a = replace(a, date=None, date_guessed="the dateline gives no year; no date used")
+                a = replace(a, date=None, date_guessed=f"the dateline gives {_day_month(month, day)} without a year; "
+                                                       "no date used")
         out.append(a)
     return out, warnings
+
+
+def _day_month(month: int, day: int) -> str:
+    return f"{date(2000, month, day):%B} {day}"
 
 
 def _valid(year: int, month: int, day: int) -> str | None:

@@ -18,13 +18,18 @@ ABOUT = {
     "contradiction": "whether it happened",
 }
 GUESSED = "(year guessed)"
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
 
 
 def date_text(m: DateMention) -> str | None:
     """'2023-05-26 (year guessed) (from “on Friday”)'; None when the mention was too vague to place."""
     if m.value is None:
         return None
-    out = f"{m.value} {GUESSED}" if m.guessed else m.value
+    if m.value.startswith("--"):  # a day and month whose year nothing settles
+        out = f"{int(m.value[5:7])} {MONTHS[int(m.value[2:4]) - 1]}, year not known"
+    else:
+        out = f"{m.value} {GUESSED}" if m.guessed else m.value
     words = " ".join(m.text.split())
     return out if not words or words == m.value else f"{out} (from “{words}”)"
 
@@ -38,7 +43,7 @@ def claim_dates(c: Claim) -> list[str]:
 def article_date(a: Article) -> str:
     """The article's date, marked when its year is a guess; '' when it has none."""
     if not a.date:
-        return ""
+        return "no year given" if a.date_guessed else ""
     return f"{a.date} {GUESSED}" if a.date_guessed else a.date
 
 
