@@ -167,8 +167,8 @@ def _verb_of_actor(c: Claim) -> str | None:
     if not c.actor:
         return None
     words = {w.lower() for w in re.findall(r"\w+", c.actor)}
-    for _start, _end, lemma, _pos, dep, head in c.tokens:
-        if dep == "nsubj" and lemma.lower() in words and 0 <= head < len(c.tokens):
+    for start, end, _lemma, _pos, dep, head in c.tokens:
+        if dep == "nsubj" and c.text[start - c.start:end - c.start].lower() in words and 0 <= head < len(c.tokens):
             return c.tokens[head][2].lower()
     return None
 

@@ -380,3 +380,21 @@ def test_seeds_trt_world_and_the_moscow_times_share_one_afp_copy():
 def test_copy_record_round_trips_through_describe_for_three_outlets_without_agency():
     k = Copy(("A", "B", "C"), ("a", "b", "c"), None, (("a-1", "a-2"), ("b-1", "b-2", "b-3"), ("c-1", "c-2")), 0.4)
     assert describe(k) == "A, B and C carry the same text, from an agency none of them names (2 sentences)."
+
+
+def test_a_run_names_the_copy_and_counts_its_facts_once(fast_pipeline, corpus):
+    """End to end: the report lists the copy, and a fact told only in the shared sentences of the
+    two outlets has one independent source, not two."""
+    files = {}
+    for make in (northern_star, meridian):
+        art, _ = make()
+        files[f"{art.id}.txt"] = art.text
+    folder = corpus(files)
+    (folder / "manifest.csv").write_text("file,outlet,date,url,title\nns.txt,Northern Star,2024-04-02,,\n"
+                                         "mn.txt,Meridian News,2024-04-02,,\n", encoding="utf-8")
+    report = fast_pipeline.run([str(folder)])
+    (copy,) = report.copies
+    assert copy.outlets == ("Meridian News", "Northern Star") and copy.agency == "AFP"
+    shared = [f for f in report.clusters if len(f.outlets) == 2]
+    assert shared and all(f.sources == 1 for f in shared if set(f.claims) & set(copy.claims[0]))
+    assert report.to_dict()["copies"][0]["agency"] == "AFP"

@@ -348,3 +348,16 @@ def test_outlet_files_with_mistakes_are_one_line_errors(tmp_path):
     bad.write_text('[[outlet]]\nname = "Wire"\ndomains = "wire.example"\n', encoding="utf-8")
     assert load_outlets(bad).by_url("https://wire.example/a").name == "Wire"
     assert load_outlets().by_url("https://bbc.co.uk:x@evil.example/") is None
+
+
+def test_a_yearless_dateline_weeks_from_every_other_article_keeps_no_year(corpus):
+    # the other article is two months later: its year says nothing about the wire's
+    paper = "Kaldun under fire\n\nMay 10, 2024\n\nShelling hit the town on Monday.\n"
+    arts, warnings = read_articles([corpus({"wire.txt": WIRE, "paper.txt": paper})])
+    wire = {a.id: a for a in arts}["wire"]
+    assert wire.date is None and "March 3 without a year" in wire.date_guessed
+    assert any("no other article is dated within 14 days" in w for w in warnings)
+    # within the window the year is taken, and marked as a guess
+    paper = paper.replace("May 10", "March 4")
+    wire = {a.id: a for a in read_articles([corpus({"wire.txt": WIRE, "paper.txt": paper})])[0]}["wire"]
+    assert wire.date == "2024-03-03" and "taken from the other articles" in wire.date_guessed
