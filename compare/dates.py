@@ -22,6 +22,7 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .schema import DateMention
 
@@ -143,6 +144,7 @@ def _shift_month(d: dt.date, months: int) -> tuple[int, int]:
     return k // 12, k % 12 + 1
 
 
+@lru_cache(maxsize=65536)  # a feed repeats its dates; each parse costs dateparser ~0.7 ms
 def _parse(text: str, tense: str, base: dt.date | None):
     """dateparser's reading of a written date: (datetime, period) or (None, None)."""
     from dateparser.date import DateDataParser

@@ -303,8 +303,8 @@ def score(report: Report, gold: Gold) -> dict:
                 continue
             if not any(c in gold_articles for c in (article_of[i] for i in cl.claims)):
                 continue
-            for s in cl.signals:
-                if gold_kind(s) in stray:
+            for s in cl.signals:  # a conflict is scored by its two sides (see _conflict_scores)
+                if s.kind != "conflict" and gold_kind(s) in stray:
                     stray[gold_kind(s)] += 1
         out["verdict_accuracy"] = round(correct / len(gold.facts), 3)
         # the same over facts the clustering found: how well the signals judge, apart from linking
