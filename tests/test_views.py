@@ -73,7 +73,7 @@ def views_report(beta: str = BETA, gamma: str = GAMMA) -> Report:
             extra = {1: {"dates": ("2023-05-25",), "when": (DateMention("on Thursday", at, at + 11, "2023-05-25"),)},
                      6: {"numbers": (Quantity("40 people", 40.0, "people"),)}}
         claims += _claims(art, sentences, extra)
-    date = Signal("conflict", (ALPHA, beta), {ALPHA: ["Friday"], beta: ["Thursday"]},
+    date = Signal("conflict", (ALPHA, beta), {ALPHA: ["on Friday"], beta: ["on Thursday"]},
                   "The pair model reads a different day (probability 0.91).", about="date",
                   sides=((ALPHA, "a1-01", "on Friday"), (beta, "b1-01", "on Thursday")))
     loaded = Signal("wording", (ALPHA, beta), {ALPHA: ["rebel"], beta: ["freedom fighter"]},
@@ -351,3 +351,16 @@ def test_hostile_outlet_names_are_escaped_in_every_new_piece(hostile_docs):
         assert not re.search(r"(?<!\\)<(script|b)\b", hostile_docs[name]), name
     md = hostile_docs["report.md"]
     assert "Alpha Wire and \\<script\\>alert(1)\\</script\\> carry the same AFP text" in md
+
+
+def test_a_fact_told_in_one_shared_copy_is_not_agreement_between_its_two_outlets():
+    from compare.report.charts import agreement_matrix
+    from compare.schema import Cluster, Copy
+
+    facts = [Cluster("f1", "s1", ("a-1", "b-1"), ("A", "B"), "agree"),
+             Cluster("f2", "s1", ("a-2", "b-2"), ("A", "B"), "agree")]
+    copy = Copy(("A", "B"), ("a", "b"), "AFP", (("a-1",), ("b-1",)), 0.2)
+    shared, agreed = agreement_matrix(facts, ["A", "B"])
+    assert shared[0, 1] == 2 and agreed[0, 1] == 2
+    shared, agreed = agreement_matrix(facts, ["A", "B"], [copy])
+    assert shared[0, 1] == 1 and agreed[0, 1] == 1 and shared[0, 0] == 2

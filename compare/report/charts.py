@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..schema import Cluster
+from ..schema import Cluster, Copy
 
 ABSENT, STATED, DIFFERENT = 0, 1, 2
 STATES = {
@@ -46,11 +46,14 @@ def coverage_matrix(clusters: Sequence[Cluster], outlets: Sequence[str]) -> np.n
     return m
 
 
-def agreement_matrix(clusters: Sequence[Cluster], outlets: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+def agreement_matrix(clusters: Sequence[Cluster], outlets: Sequence[str],
+                     copies: Sequence[Copy] = ()) -> tuple[np.ndarray, np.ndarray]:
     """(shared, agreed): facts both outlets state, and those on which no signal splits the pair.
 
     A signal splits two outlets when it lists words for both and the words differ
-    (one says 'terrorist', the other nothing; 'Karabakh' against 'Nagorno-Karabakh').
+    (one says 'terrorist', the other nothing; 'Karabakh' against 'Nagorno-Karabakh'). Two
+    outlets whose versions of a fact are sentences of one shared copy are one source there:
+    the fact counts for neither their sharing nor their agreement.
     """
     n = len(outlets)
     col = {o: j for j, o in enumerate(outlets)}
@@ -60,6 +63,13 @@ def agreement_matrix(clusters: Sequence[Cluster], outlets: Sequence[str]) -> tup
         present = np.zeros(n, dtype=bool)
         present[[col[o] for o in cl.outlets if o in col]] = True
         both = np.outer(present, present)
+        ids = set(cl.claims)
+        for k in copies:
+            who = [col[o] for o, cs in zip(k.outlets, k.claims, strict=True) if o in col and ids & set(cs)]
+            for a in who:
+                for b in who:
+                    if a != b:
+                        both[a, b] = False
         shared += both
         apart = np.zeros((n, n), dtype=bool)
         for s in cl.signals:
@@ -104,9 +114,10 @@ def coverage_chart(facts: Sequence, outlets: Sequence[str]) -> dict:
             "cells": cells, "rows": rows, "cols": cols, "legend": [STATES[k] for k in (STATED, DIFFERENT, ABSENT)]}
 
 
-def agreement_chart(clusters: Sequence[Cluster], outlets: Sequence[str]) -> dict:
-    """Geometry of the outlet x outlet agreement heatmap (share of shared facts told alike)."""
-    shared, agreed = agreement_matrix(clusters, outlets)
+def agreement_chart(clusters: Sequence[Cluster], outlets: Sequence[str], copies: Sequence[Copy] = ()) -> dict:
+    """Geometry of the outlet x outlet agreement heatmap (share of shared facts told alike;
+    a fact two outlets tell in one shared copy is not counted for them)."""
+    shared, agreed = agreement_matrix(clusters, outlets, copies)
     with np.errstate(invalid="ignore", divide="ignore"):
         frac = np.where(shared > 0, agreed / np.maximum(shared, 1), np.nan)
     label_w, cell = 150, 84

@@ -58,12 +58,17 @@ def trim(text: str, words: int | None = None) -> str:
     return " ".join(w) if words is None or len(w) <= words else " ".join(w[:words]).rstrip(",;:") + " …"
 
 
-def sides_text(s: Signal, words: int | None = None) -> str:
+def sides_text(s: Signal, words: int | None = None, own_words: bool = False) -> str:
     """'TASS says “12 people”, The Moscow Times says “31 people”' (each side cut after ``words``
-    words); the outlets when no side is quoted."""
+    words; with ``own_words``, the conflicting words the detector names where it names them);
+    the outlets when no side is quoted."""
     if not s.sides:
         return and_join(s.outlets)
-    return ", ".join(f"{o} says “{trim(t, words)}”" for o, _, t in s.sides)
+
+    def said(o: str, t: str) -> str:
+        named = next((w for w in s.terms.get(o, []) if w), "") if own_words else ""
+        return named or trim(t, words)
+    return ", ".join(f"{o} says “{said(o, t)}”" for o, _, t in s.sides)
 
 
 def conflicts(signals: Sequence[Signal]) -> list[Signal]:

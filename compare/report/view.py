@@ -233,8 +233,9 @@ def thread_groups(report: Report) -> list[tuple[Thread, list[Story]]]:
 
 
 def contest_line(f: Fact) -> str:
-    """A contested fact in one line: what each conflict is about and each side's words."""
-    return "; ".join(f"{about(s)}: {sides_text(s, SIDE_WORDS)}" for s in conflicts(f.signals))
+    """A contested fact in one line: what each conflict is about and each side's words (the
+    conflicting words where the detector names them, else each side's sentence, cut short)."""
+    return "; ".join(f"{about(s)}: {sides_text(s, SIDE_WORDS, own_words=True)}" for s in conflicts(f.signals))
 
 
 def summary(facts: list[Fact], report: Report) -> dict:
@@ -281,7 +282,7 @@ def build_view(report: Report) -> dict:
                 "related": related_groups([f for f in story_facts if f.cluster.verdict == "single-source"]),
                 "outlets": outlets,
                 "coverage": coverage_chart(shared, outlets),
-                "agreement": agreement_chart([f.cluster for f in story_facts], outlets),
+                "agreement": agreement_chart([f.cluster for f in story_facts], outlets, report.copies),
                 "framing": framing_profile(s, outlets, claims),
             })
         arts = [articles[a] for s in th_stories for a in s.articles]
