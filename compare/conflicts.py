@@ -84,17 +84,29 @@ def _mentions(c: Claim) -> list[DateMention]:
     return [m for m in out if m.value]
 
 
+LAST_WEEKDAY = re.compile(r"\blast\s+(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.IGNORECASE)
+
+
 def _compatible(a: DateMention, b: DateMention) -> bool:
+    """Two dates that can be one time: equal where both are precise, or a relative date one day
+    off the other (the publication lag), or "last Friday" a week off (the Friday of this week
+    or of the week before: English allows both)."""
+    import datetime as dt
+
     pa, pb = _parts(a.value), _parts(b.value)
     if all(x is None or y is None or x == y for x, y in zip(pa, pb, strict=True)):
         return True
-    if None in pa or None in pb or pa[1:] == pb[1:]:
+    if pa[2] is None or pb[2] is None or pa[1:] == pb[1:]:
         return False
-    import datetime as dt
-
-    gap = abs((dt.date(int(pa[0]), int(pa[1]), int(pa[2])) - dt.date(int(pb[0]), int(pb[1]), int(pb[2]))).days)
+    both = pa[0] is not None and pb[0] is not None  # without a year, compare in one (leap) year
+    da = dt.date(int(pa[0]) if both else 2000, int(pa[1]), int(pa[2]))
+    db = dt.date(int(pb[0]) if both else 2000, int(pb[1]), int(pb[2]))
+    gap = abs((da - db).days)
+    if not both:
+        gap = min(gap, 366 - gap)
     relative = any(m.basis != "as written" for m in (a, b))
-    return relative and gap <= RELATIVE_SLACK_DAYS
+    last = any(LAST_WEEKDAY.search(m.text) for m in (a, b))
+    return (relative and gap <= RELATIVE_SLACK_DAYS) or (last and gap == 7)
 
 
 def date_conflict(a: Claim, b: Claim) -> Signal | None:
@@ -107,10 +119,15 @@ def date_conflict(a: Claim, b: Claim) -> Signal | None:
                    f"{b.outlet} {y.value} (\u201c{y.text}\u201d).")
 
 
+YEAR_WRITTEN = re.compile(r"(?<!\d)(1[6-9]\d\d|20\d\d)(?!\d)")
+
+
 def _years(c: Claim) -> dict[str, DateMention]:
+    """The years a claim writes out ("in 1991", "February 1988"); a year a relative date
+    ("on Thursday") was given is the article's, not the claim's."""
     out = {}
     for m in c.when:
-        if m.value and not m.guessed and m.value[:4].isdigit():
+        if m.value and not m.guessed and m.value[:4].isdigit() and YEAR_WRITTEN.search(m.text):
             out.setdefault(m.value[:4], m)
     return out
 
@@ -150,10 +167,14 @@ def number_conflict(a: Claim, b: Claim, tolerance: float = 0.1) -> Signal | None
     ya, yb = set(_years(a)), set(_years(b))
     if ya and yb and not ya & yb:
         return None  # figures about different periods are different facts
-    for qa in a.numbers:
-        same_unit = [qb for qb in b.numbers if qb.unit == qa.unit]
-        if same_unit and not any(_numbers_agree(qa, qb, tolerance) for qb in same_unit):
-            qb = same_unit[0]
+    def alone(q, others) -> bool:  # a figure no figure of the same unit on the other side matches
+        same = [o for o in others if o.unit == q.unit]
+        return bool(same) and not any(_numbers_agree(q, o, tolerance) for o in same)
+
+    # both sides need a figure the other cannot match: "killed 12 and displaced 300" against
+    # "killed 12" is a detail left out, not a disagreement
+    for qa in (q for q in a.numbers if alone(q, b.numbers)):
+        for qb in (q for q in b.numbers if q.unit == qa.unit and alone(q, a.numbers)):
             return _signal("number", a, b, qa.text, qb.text,
                            f"{a.outlet} says \u201c{qa.text}\u201d, {b.outlet} says \u201c{qb.text}\u201d.")
     return None

@@ -42,7 +42,8 @@ STEP_MONTH_RE = re.compile(r"\b(next|last|this|coming|previous)\s+(?:jan|feb|mar
 WEEKDAY_RE = re.compile(r"\b(?:(last|next|this|past|coming)\s+)?(" + "|".join(WEEKDAYS) + r")\b", re.IGNORECASE)
 NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
                 "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
-AGO_RE = re.compile(r"\b(\d+|" + "|".join(NUMBER_WORDS) + r")\s+(day|week|month|year)s?\s+ago\b", re.IGNORECASE)
+AGO_RE = re.compile(r"(?<![\d.,])\b(\d+|" + "|".join(NUMBER_WORDS) + r")\s+(day|week|month|year)s?\s+ago\b",
+                    re.IGNORECASE)
 REL_SPAN_RE = re.compile(r"\b(last|next|this|past|coming|previous)\s+(week|month|year)\b", re.IGNORECASE)
 # a length or an open span of time, not a point: "44 days", "three decades", "recent years"
 LENGTH_RE = re.compile(
@@ -51,6 +52,9 @@ LENGTH_RE = re.compile(
     r"(?:\d[\d,.]*|" + "|".join(NUMBER_WORDS) + r"|several|many|few|a few|recent|coming|[a-z]+-(?:day|week|month|year))"
     r"[\s-]+(?:days?|weeks?|months?|years?|decades?|centuries|century|hours?)(?:\s+(?:long|old|later))?$",
     re.IGNORECASE)
+# "over the past year", "in the last month": a span back from the article's day, not a date
+TRAILING_RE = re.compile(r"\b(?:the|over the|in the|during the|for the)\s+(?:past|last|previous)\s+"
+                         r"(?:week|month|year)\b", re.IGNORECASE)
 FUTURE_AUX = frozenset({"will", "'ll", "shall", "wo", "ll"})
 MODALS = frozenset({"would", "could", "might", "may", "should", "must", "can"})
 # time-of-day entities that still name a day ("Sunday night", "3:30 p.m. Saturday")
@@ -167,10 +171,25 @@ def _clean(text: str) -> str:
     return re.sub(r"^(?:on|in|the)\s+", "", t, flags=re.IGNORECASE)
 
 
+VALUE_RE = re.compile(r"(\d{4}(-\d\d(-\d\d)?)?|--\d\d-\d\d|\d{3}x)")
+
+
 def resolve_one(found: Found, base: dt.date | None, base_guessed: bool = False,
                 written: dict[tuple[int, int], int] | None = None, context_year: int | None = None) -> DateMention:
     """One expression -> its DateMention (see the module docstring for the rules);
-    ``context_year`` is the last year written before it ("July 22 that year")."""
+    ``context_year`` is the last year written before it ("July 22 that year"). A value out of
+    the calendar's range ("1000000 days ago", "tomorrow" on 31 December 9999) is no date."""
+    try:
+        m = _resolve_one(found, base, base_guessed, written, context_year)
+    except (OverflowError, ValueError):
+        m = None
+    if m is None or (m.value is not None and not VALUE_RE.fullmatch(m.value)):
+        return DateMention(found.text, found.start, found.end, None, "out of the calendar's range")
+    return m
+
+
+def _resolve_one(found: Found, base: dt.date | None, base_guessed: bool,
+                 written: dict[tuple[int, int], int] | None, context_year: int | None) -> DateMention:
     written = written or {}
     raw = found.text
     low = " ".join(raw.lower().replace("\u2019", "'").split())
@@ -183,8 +202,10 @@ def resolve_one(found: Found, base: dt.date | None, base_guessed: bool = False,
     decade = DECADE_RE.search(low)
     if decade:
         return out(decade.group(1) + "x", "a decade")
-    if LENGTH_RE.match(low) and not YEAR_RE.search(low):
+    if (LENGTH_RE.match(low) or TRAILING_RE.search(low)) and not YEAR_RE.search(low):
         return out(None, "a length of time, not a date")
+    if len(YEAR_RE.findall(low)) >= 2 and not MONTH_RE.search(low):
+        return out(None, "a span of years, not one date")
     ago = AGO_RE.search(low)
     if ago and re.search(r"\b(more than|over|about|nearly|almost|some|around|roughly|at least)\s+" + re.escape(
             ago.group(0).lower()), low):
@@ -221,7 +242,8 @@ def resolve_one(found: Found, base: dt.date | None, base_guessed: bool = False,
         if base is None:
             return out(None, "a weekday, and the article gives no date to count from")
         mod = (wd.group(1) or "").lower()
-        how = {"last": "last", "past": "last", "next": "next", "coming": "future"}.get(mod, found.tense)
+        # "this past Friday" is the latest Friday; only "last Friday" reaches into the week before
+        how = {"last": "last", "past": "past", "next": "next", "coming": "future"}.get(mod, found.tense)
         if mod == "this":
             how = "future" if found.tense == "future" else found.tense
         if re.search(r"\bnext week\b", low) or re.search(r"\blast week\b", low):

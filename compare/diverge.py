@@ -429,9 +429,13 @@ def assess(
     groups = by_outlet(claims)
     is_en = english or (lambda c: True)
     pairs = [(a, b) for a, b in combinations(claims, 2) if a.outlet != b.outlet] + list(related)
-    read = [(a, b) for a, b in pairs if is_en(a) and is_en(b)]
+    english_pair = [is_en(a) and is_en(b) for a, b in pairs]
+    read = [p for p, en in zip(pairs, english_pair, strict=True) if en]
     found = list(conflicts(read, texts, [t for t in contradictions if is_en(t[0]) and is_en(t[1])]))
-    found += [s for s in conflicts([p for p in pairs if p not in read]) if s.about in ("date", "year", "number")]
+    # claims in other languages: only what needs no English reading (dates, years, numbers)
+    have = {(s.about, s.outlets) for s in found}
+    found += [s for s in conflicts([p for p, en in zip(pairs, english_pair, strict=True) if not en])
+              if s.about in ("date", "year", "number") and (s.about, s.outlets) not in have]
     if len(groups) < 2:
         return "single-source", tuple(found), 0.0
     words = groups if english is None else by_outlet([c for c in claims if english(c)])

@@ -120,3 +120,38 @@ def test_a_bracketed_note_in_a_quote_is_the_outlets_own_voice(tell):
         "Beta": "The three leaders held a meeting in Moscow on Thursday."})
     _, signals, _ = assess(claims, ["Alpha", "Beta"], texts=texts)
     assert not any(s.kind == "attribution" for s in signals)
+
+
+def test_no_false_conflict_from_a_relative_year_a_range_or_a_detail_left_out(tell):
+    claims, texts = tell({"Alpha": "The dam collapsed on Thursday.", "Beta": "The dam, completed in 1988, collapsed."})
+    _, signals, _ = assess(claims, ["Alpha", "Beta"], texts=texts)
+    assert "year" not in conflicts_of(signals)  # Thursday's year is the article's, not the claim's
+    claims, texts = tell({"Alpha": "The bridge was rebuilt in 2020-2021.", "Beta": "The bridge was rebuilt in 2021."})
+    _, signals, _ = assess(claims, ["Alpha", "Beta"], texts=texts)
+    assert "year" not in conflicts_of(signals)
+    claims, texts = tell({"Alpha": "The storm killed 12 people and forced 300 people from their homes.",
+                          "Beta": "The storm killed 12 people."})
+    _, signals, _ = assess(claims, ["Alpha", "Beta"], texts=texts)
+    assert "number" not in conflicts_of(signals)
+
+
+def test_last_friday_a_week_off_and_a_guessed_year_keep_the_slack(tell):
+    # Saturday 27 May: "last Friday" may be the 26th or the 19th; "on Friday" elsewhere is no conflict
+    claims, texts = tell({"Alpha": "The ministers met last Friday in Moscow.",
+                          "Beta": "The ministers met on Friday in Moscow."}, date="2023-05-27")
+    _, signals, _ = assess(claims, ["Alpha", "Beta"], texts=texts)
+    assert "date" not in conflicts_of(signals)
+
+
+def test_a_guessed_year_still_allows_the_one_day_lag():
+    from compare.conflicts import date_conflict
+    from compare.schema import Claim, DateMention
+
+    tass = Claim("t-1", "t", "TASS", "The leaders met on Thursday.", 0, 28, dates=("2023-05-25",),
+                 when=(DateMention("Thursday", 19, 27, "2023-05-25", "the latest such day on or before", True),))
+    alpha = Claim("a-1", "a", "Alpha", "The leaders met on Friday.", 0, 26, dates=("2023-05-26",),
+                  when=(DateMention("Friday", 19, 25, "2023-05-26", "the latest such day on or before"),))
+    assert date_conflict(tass, alpha) is None
+    far = Claim("a-2", "a", "Alpha", "The leaders met on May 12, 2023.", 0, 32, dates=("2023-05-12",),
+                when=(DateMention("May 12, 2023", 19, 31, "2023-05-12"),))
+    assert date_conflict(tass, far) is not None

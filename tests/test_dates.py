@@ -111,3 +111,21 @@ def test_the_date_gold_resolves_at_least_95_percent(nlp):
             value = best.value if best else None
             right += (value or "none") == item["expected"]
     assert len(gold) >= 60 and right / len(gold) >= 0.95, (right, len(gold))
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("1000000 days ago", None), ("3000 years ago", None), ("3,000 years ago", None), ("2.5 years ago", None),
+    ("2020-2021", None), ("between 2019 and 2021", None), ("over the past year", None), ("the last month", None),
+    ("this past Friday", "2023-05-26"), ("last year", "2022"), ("Feb 29", "--02-29"),
+])
+def test_odd_expressions_give_no_false_date_and_no_crash(text, value):
+    import datetime as dt
+
+    assert resolve_one(Found(text, 0, len(text), "past"), dt.date(2023, 5, 27)).value == value
+
+
+def test_dates_at_the_calendars_ends_are_no_dates_not_crashes():
+    import datetime as dt
+
+    assert resolve_one(Found("tomorrow", 0, 8, "future"), dt.date(9999, 12, 31)).value is None
+    assert resolve_one(Found("last Friday", 0, 11, "past"), dt.date(1, 1, 1)).value is None
