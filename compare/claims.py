@@ -539,7 +539,8 @@ def other_language_dates(text: str, lang: str, base: datetime | None) -> tuple[t
         said = {w.lower() for w in re.findall(r"[^\W\d_]+", phrase)}
         if not re.search(r"\d", phrase) or not any(w.startswith(m) for w in said for m in months):
             continue  # a number or a weekday alone is no date here
-        d = when.strftime("%Y-%m-%d") if (base is not None or DATE_YEAR.search(phrase)) else when.strftime("--%m-%d")
+        d = f"{when.year:04d}-{when.month:02d}-{when.day:02d}" if (base is not None or DATE_YEAR.search(phrase)) \
+            else f"--{when.month:02d}-{when.day:02d}"
         phrases.append(phrase)
         if d not in out:
             out.append(d)

@@ -129,3 +129,15 @@ def test_dates_at_the_calendars_ends_are_no_dates_not_crashes():
 
     assert resolve_one(Found("tomorrow", 0, 8, "future"), dt.date(9999, 12, 31)).value is None
     assert resolve_one(Found("last Friday", 0, 11, "past"), dt.date(1, 1, 1)).value is None
+
+
+def test_an_article_dated_year_one_resolves_what_it_can_and_writes_iso(extractor):
+    from compare.ingest import load_outlets, load_rules, parse_article
+
+    text = "The council met on Monday. It met again last Monday and will meet on January 15.\n"
+    art, _ = parse_article(text, "old.txt", "old", {"outlet": "Old", "date": "0001-01-01"}, load_outlets(), load_rules())
+    claims = extractor.extract([art])
+    values = {m.text: m.value for c in claims for m in c.when}
+    assert values["Monday"] == "0001-01-01"  # a Monday, and ISO with four digits
+    assert values["last Monday"] is None  # the week before year 1: out of the calendar, not a crash
+    assert values["January 15"] == "0001-01-15"
