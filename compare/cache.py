@@ -46,9 +46,10 @@ def default_path() -> Path:
 
 
 def digest(*parts: object) -> str:
-    """SHA-256 of the parts as canonical JSON."""
+    """SHA-256 of the parts as canonical JSON; a lone surrogate (a file name's byte that is no
+    UTF-8) is hashed as its code point, not refused."""
     return hashlib.sha256(json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str)
-                          .encode("utf-8")).hexdigest()
+                          .encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def file_digest(path: Path) -> str:

@@ -108,9 +108,11 @@ class Pipeline:
         fetcher=None,
         strict: bool = False,
         max_chars: int = MAX_ARTICLE_CHARS,
+        follow_links: bool = False,
     ) -> Prepared:
         """Read (fetching the URLs and feeds among ``paths``), split into claims and embed.
-        ``embeddings`` (one row per claim) skips the model; ``since``/``until`` bound feeds."""
+        ``embeddings`` (one row per claim) skips the model; ``since``/``until`` bound feeds;
+        ``follow_links`` reads symbolic links that lead out of the folders given."""
         timings: dict[str, float] = {}
         t = time.perf_counter()
         own = fetcher is None  # one that fetches through the cache; it opens no connection till asked
@@ -120,7 +122,7 @@ class Pipeline:
             skipped: list[tuple[str, str]] = []
             articles, warnings = read_articles(paths, manifest, load_outlets(outlets_file), fetcher=fetcher,
                                                since=since, until=until, strict=strict, skipped=skipped,
-                                               max_chars=max_chars)
+                                               max_chars=max_chars, follow_links=follow_links)
         finally:
             if own:
                 fetcher.close()

@@ -324,8 +324,13 @@ def test_manifests_as_spreadsheets_and_people_write_them(tmp_path):
     assert [(a.outlet, a.language) for a in arts] == [("Outlet A", "en"), ("Outlet B", "en")]
     (tmp_path / "manifest.csv").unlink()
     (tmp_path / "manifest.toml").write_text('[article]\nfile = "a.txt"\n', encoding="utf-8")
+    arts, warnings = read_articles([tmp_path])  # a folder's bad manifest costs only itself
+    assert [(a.outlet, a.outlet_detected_by) for a in arts] == [("a", "file name"), ("b", "file name")]
+    assert [w for w in warnings if "manifest.toml" in w] == [
+        f"{tmp_path}/manifest.toml: skipped: write each article as [[article]] (a list of tables), not [article]; "
+        "the files of its folder are read as if it were not there"]
     with pytest.raises(InputError, match=r"\[\[article\]\]"):
-        read_articles([tmp_path])
+        read_articles([tmp_path], strict=True)
 
 
 def test_xhtml_and_deep_markup_keep_their_text():

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import re
 import tomllib
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from ..errors import printable
 from ..schema import Article, Excluded, Span
 from .html import PageText
 from .outlets import Outlet, _data_text, registry
@@ -150,7 +152,7 @@ def complete_years(articles: list[Article]) -> tuple[list[Article], list[str]]:
                        if (d := _valid(y, month, day))]
             gap = {d: min(abs((date.fromisoformat(d) - x).days) for x in dated) for d in options}
             best = min(options, key=lambda d: (gap[d], d)) if options else None
-            said = f"{a.source}: the dateline gives no year"
+            said = f"{printable(a.source)}: the dateline gives no year"
             if best and gap[best] <= YEAR_WINDOW_DAYS:
                 why = f"the dateline gives no year; {best[:4]} taken from the other articles"
                 warnings.append(f"{said}; {best[:4]} taken from the other articles")
@@ -197,6 +199,56 @@ def _iso_date(s: str) -> str | None:
     return None
 
 
+# the longest metadata kept: a longer name, title or author is cut, a longer URL or date left out
+# (cut, it would be a wrong one); a megabyte outlet name is copied into every claim of a report
+LIMITS = {"outlet": 200, "title": 500, "author": 200, "url": 2_000, "date": 64}
+_CUT = ("outlet", "title", "author")
+_UNSEEN = {"Cc", "Cf", "Cs", "Zs", "Zl", "Zp", "Mn", "Me"}  # controls, format marks, spaces, lone accents
+_BLANKS = frozenset("\u115f\u1160\u3164\uffa0\u2800")  # fillers and the Braille blank: letters that show nothing
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def no_surrogates(text: str) -> str:
+    """Lone surrogates (JSON's "\\ud800", a codec's leftovers) as U+FFFD: no UTF-8 writer takes them."""
+    return _SURROGATES.sub("\ufffd", text)
+
+
+def visible(text: str) -> bool:
+    """Whether any character of ``text`` shows: one of zero-width spaces, joiners, BOMs and
+    other marks alone is no name."""
+    return any(ch not in _BLANKS and unicodedata.category(ch) not in _UNSEEN for ch in text)
+
+
+def clean_metadata(fields: dict, cut: dict[str, tuple[int, int]]) -> dict:
+    """``fields`` with outlet, title, author, URL and date made one line of visible text at
+    most ``LIMITS`` long (or None); what was cut or left out goes to ``cut`` as
+    {field: (its length, the limit)}."""
+    out = dict(fields)
+    for key, limit in LIMITS.items():
+        value = out.get(key)
+        if value is None:
+            continue
+        value = no_surrogates(_CONTROLS.sub(" ", str(value))).strip()
+        if not visible(value):
+            value = None
+        elif len(value) > limit:
+            cut[key] = (len(value), limit)
+            value = value[:limit].rstrip() if key in _CUT else None
+        out[key] = value
+    return out
+
+
+def _cut_warning(source: str, cut: dict[str, tuple[int, int]]) -> str:
+    """One line naming every field of one article that was cut or left out."""
+    said = []
+    for key in (k for k in LIMITS if k in cut):
+        n, limit = cut[key]
+        size = f"{n:,} characters" if not said else f"{n:,}"
+        said.append(f"{key} ({size}) cut to {limit:,}" if key in _CUT else f"{key} ({size}) over {limit:,} left out")
+    return f"{printable(source)}: metadata too long: {', '.join(said)}"
+
+
 def _match_rule(line: str, rules: list[Rule]) -> Rule | None:
     words = len(line.split())
     for rule in rules:
@@ -218,8 +270,11 @@ def parse_article(
 ) -> tuple[Article, list[str]]:
     """Split one article's text into body, headings and excluded spans; detect metadata.
     With ``page`` (an HTML page read by trafilatura), lines outside its main text are
-    excluded as page chrome or reader comments before the project's own rules run."""
+    excluded as page chrome or reader comments before the project's own rules run. Metadata,
+    given or found, is kept to ``LIMITS`` (one warning names what was cut)."""
     outlets = registry(outlets)
+    cut: dict[str, tuple[int, int]] = {}
+    known = clean_metadata(known, cut)
     given = known.get("outlet")
     if given and known.get("outlet_by") == "page metadata":  # a site name the registry knows
         o = outlets.by_name(given)
@@ -341,6 +396,7 @@ def parse_article(
                 found = getattr(outlets.by_url(url), "name", None)
                 if found:
                     meta.outlet, meta.outlet_by = found, "url"
+    meta.url = clean_metadata({"url": meta.url}, cut)["url"]  # a URL found in the chrome
     if meta.url and not meta.outlet:
         found = getattr(outlets.by_url(meta.url), "name", None)
         if found:
@@ -361,10 +417,11 @@ def parse_article(
     warnings = []
     if not meta.outlet:
         host = (urlsplit(source).hostname or "") if source.lower().startswith(("http://", "https://")) else ""
-        meta.outlet, meta.outlet_by = (re.sub(r"^www\.", "", host), "address") if host else (Path(source).stem,
-                                                                                          "file name")
+        name = printable(Path(source).stem)[:LIMITS["outlet"]]
+        meta.outlet, meta.outlet_by = (re.sub(r"^www\.", "", host), "address") if host else (
+            name if visible(name) else aid, "file name")
         warnings.append(
-            f"{source}: outlet not recognised, using '{meta.outlet}'; "
+            f"{printable(source)}: outlet not recognised, using '{printable(meta.outlet)}'; "
             "name it in a manifest or add a signature to outlets.toml"
         )
     # the outlet's own name standing alone is a masthead, not a headline
@@ -375,6 +432,9 @@ def parse_article(
             exclude(h.start, h.end, "masthead")
             if meta.title == text[h.start:h.end]:
                 meta.title = text[headings[0].start:headings[0].end] if headings else None
+    meta.title = clean_metadata({"title": meta.title}, cut)["title"]  # a first line may be long
+    if cut:
+        warnings.insert(0, _cut_warning(source, cut))
     excluded.sort(key=lambda e: e.start)
     return (
         Article(
