@@ -11,8 +11,15 @@ from pathlib import Path
 
 import click
 
-from .errors import CompareError
+from .errors import CompareError, printable
 from .ingest import MAX_ARTICLE_CHARS
+from .ingest.web import MAX_ENTRIES
+
+
+def _error(message: str) -> click.ClickException:
+    """The one ``Error:`` line, with whatever the input carried (escape sequences, bytes of a
+    file name) shown as escapes, never sent to the terminal raw."""
+    return click.ClickException(printable(message))
 
 
 def _judge(judge: str, judge_model: str | None):
@@ -69,6 +76,13 @@ def open_cache(path: str | None):
                            "file, or --no-cache") from None
 
 
+class _Printable(logging.Formatter):
+    """Log lines as :func:`printable` shows them, each line of a record alone."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return "\n".join(printable(line) for line in super().format(record).split("\n"))
+
+
 @contextmanager
 def _cluster(pipe, address: str | None, workers: int | None):
     """Route the pipeline's model work through Dask while the block runs (when asked)."""
@@ -92,10 +106,10 @@ def _setup_logging(verbose: int, quiet: bool = False) -> None:
     from . import progress
 
     progress.enable(False if quiet else None)
-    logging.basicConfig(
-        level=logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING,
-        format="%(message)s", stream=sys.stderr,
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Printable("%(message)s"))
+    logging.basicConfig(level=logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING,
+                        handlers=[handler])
 
 
 model_options = [
@@ -138,7 +152,25 @@ def with_model_options(fn):
     return fn
 
 
-@click.group()
+class _Group(click.Group):
+    """click's own error lines (a bad option value, an unknown command) made printable too."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.ClickException as exc:
+            exc.message = printable(exc.message)
+            raise
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except click.ClickException as exc:
+            exc.message = printable(exc.message)
+            raise
+
+
+@click.group(cls=_Group)
 @click.version_option(package_name="compare-news")
 def cli():
     """Compare how news outlets report the same story, claim by claim."""
@@ -162,8 +194,7 @@ def _writable(out_dir: str) -> None:
             with tempfile.TemporaryDirectory(dir=probe):
                 pass
     except OSError as exc:
-        raise click.ClickException(f"cannot write the reports to {out_dir} ({exc.strerror or exc}); "
-                                   "choose another --out") from None
+        raise _error(f"cannot write the reports to {out_dir} ({exc.strerror or exc}); choose another --out") from None
 
 
 @cli.command()
@@ -186,9 +217,16 @@ def _writable(out_dir: str) -> None:
               help="stop at the first input that cannot be read, instead of skipping it with a warning.")
 @click.option("--max-article-chars", type=click.IntRange(min=1000), default=MAX_ARTICLE_CHARS, show_default=True,
               help="an article longer than this is skipped (listed under 'skipped' in the report).")
+@click.option("--max-entries", type=click.IntRange(min=1), default=MAX_ENTRIES, show_default=True,
+              help="feeds: entries read at most from each feed (after --since/--until); one warning says "
+                   "how many more there were.")
+@click.option("--follow-links", is_flag=True,
+              help="read symbolic links that lead out of the folders given (by default they are skipped "
+                   "with a warning).")
 @with_model_options
-def run(paths, out_dir, views, manifest, outlets_file, since, until, strict, max_article_chars, model, embedder,
-        judge, judge_model, threshold, linkage, lexical_weight, cache_path, no_cache, dask_address, workers,
+def run(paths, out_dir, views, manifest, outlets_file, since, until, strict, max_article_chars, max_entries,
+        follow_links, model,
+        embedder, judge, judge_model, threshold, linkage, lexical_weight, cache_path, no_cache, dask_address, workers,
         verbose, quiet):
     """Compare the articles in PATHS and write reports to --out.
 
@@ -196,36 +234,42 @@ def run(paths, out_dir, views, manifest, outlets_file, since, until, strict, max
     feeds, or saved feed files (.xml, .rss, .atom). Only the addresses given, and a feed's
     entries, are fetched."""
     _setup_logging(verbose, quiet)
+    from .ingest.web import Fetcher, is_url
     from .report import write_reports
 
     _writable(out_dir)  # before minutes of work, not after
+    fetcher = None
     try:
         pipe = _pipeline(model, embedder, threshold, linkage, lexical_weight, judge, judge_model,
                          cache_path, no_cache)
+        # only the hosts typed here may be local or private addresses
+        fetcher = Fetcher(pipe.cache, max_entries=max_entries, given=[p for p in paths if is_url(p)])
         with _cluster(pipe, dask_address, workers):
             report = pipe.run(paths, manifest=manifest, outlets_file=outlets_file,
                               since=since.date() if since else None, until=until.date() if until else None,
-                              strict=strict, max_chars=max_article_chars)
+                              strict=strict, max_chars=max_article_chars, fetcher=fetcher,
+                              follow_links=follow_links)
         for w in report.warnings:
-            click.echo(f"Warning: {w}", err=True)
+            click.echo(printable(f"Warning: {w}"), err=True)
         try:
             written = write_reports(report, out_dir, views)
         except OSError as exc:  # --out unwritable, a file in its place, the disk full
             where = exc.filename or out_dir
-            raise click.ClickException(f"cannot write the reports to {where} ({exc.strerror or exc}); "
-                                       "choose another --out or free some space") from None
+            raise _error(f"cannot write the reports to {where} ({exc.strerror or exc}); "
+                         "choose another --out or free some space") from None
     except CompareError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise _error(str(exc)) from None
     except KeyboardInterrupt:  # reports are renamed into place only once all are written
-        click.echo(f"Error: interrupted; nothing was written, and the reports in {out_dir} are as they were",
-                   err=True)
+        click.echo(printable(f"Error: interrupted; nothing was written, and the reports in {out_dir} are as "
+                             "they were"), err=True)
         sys.exit(130)
     except sqlite3.Error as exc:
-        raise click.ClickException(f"the cache cannot be used ({exc}); pass --no-cache, or --cache with "
-                                   "another file") from None
+        raise _error(f"the cache cannot be used ({exc}); pass --no-cache, or --cache with another file") from None
     except OSError as exc:  # an input that vanished or cannot be opened mid-run
-        raise click.ClickException(f"{exc.filename or 'input'}: {exc.strerror or exc}; check the path and "
-                                   "its permissions") from None
+        raise _error(f"{exc.filename or 'input'}: {exc.strerror or exc}; check the path and its permissions") from None
+    finally:
+        if fetcher is not None:
+            fetcher.close()
     multi = [c for c in report.clusters if c.verdict != "single-source"]
     click.echo(
         f"{len(report.articles)} articles, {len(report.claims)} claims, "
@@ -234,7 +278,7 @@ def run(paths, out_dir, views, manifest, outlets_file, since, until, strict, max
         f"{len(report.threads)} thread{'' if len(report.threads) == 1 else 's'}"
     )
     for p in written:
-        click.echo(str(p))
+        click.echo(printable(str(p)))
 
 
 @cli.command()
@@ -270,7 +314,7 @@ def evaluate(gold, as_json, sweep, model, embedder, judge, judge_model, threshol
                                f"  must-not-link {r['not_linked_violations']}")
             return
     except CompareError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise _error(str(exc)) from None
     if as_json:
         click.echo(json.dumps(results, indent=2, ensure_ascii=False))
     else:
@@ -325,10 +369,9 @@ def pairs(infile, judge, judge_model, batch):
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError:
-                raise click.ClickException(
-                    f"line {n}: not JSON; write one {{\"a\": ..., \"b\": ...}} object a line") from None
+                raise _error(f"line {n}: not JSON; write one {{\"a\": ..., \"b\": ...}} object a line") from None
             if not isinstance(obj, dict) or not isinstance(obj.get("a"), str) or not isinstance(obj.get("b"), str):
-                raise click.ClickException(f"line {n}: needs string fields \"a\" and \"b\"")
+                raise _error(f"line {n}: needs string fields \"a\" and \"b\"")
             rows.append((obj["a"], obj["b"]))
             if len(rows) >= batch:
                 flush()
@@ -337,7 +380,7 @@ def pairs(infile, judge, judge_model, batch):
         if show and done:
             click.echo("", err=True)
     except CompareError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise _error(str(exc)) from None
 
 
 def main() -> None:

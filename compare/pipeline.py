@@ -25,7 +25,7 @@ from .errors import CorpusError
 from .facts import FactInputs, build_facts
 from .framing import FramingProfiler, document_frequency, word_spans
 from .ingest import MAX_ARTICLE_CHARS, load_outlets, read_articles
-from .ingest.web import Fetcher
+from .ingest.web import Fetcher, is_url
 from .linkage import relabel_in_order
 from .linking.candidates import claim_tokens
 from .linking.cluster import ClaimClusterer, JudgedClusterer
@@ -116,8 +116,8 @@ class Pipeline:
         timings: dict[str, float] = {}
         t = time.perf_counter()
         own = fetcher is None  # one that fetches through the cache; it opens no connection till asked
-        if own:
-            fetcher = Fetcher(self.cache)
+        if own:  # only the URLs given may be private addresses; their redirects and feed entries not
+            fetcher = Fetcher(self.cache, given=[str(p) for p in paths if is_url(str(p))])
         try:
             skipped: list[tuple[str, str]] = []
             articles, warnings = read_articles(paths, manifest, load_outlets(outlets_file), fetcher=fetcher,

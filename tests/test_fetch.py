@@ -73,6 +73,9 @@ class Handler(BaseHTTPRequestHandler):
             self._send(200, "text/html; charset=utf-8", page_html(name, host).encode())
         elif self.path == "/feed.xml":
             self._send(200, "application/rss+xml", feed_xml(host).encode())
+        elif self.path == "/feed-elsewhere.xml":  # one entry on this host, one on another name for it
+            self._send(200, "application/rss+xml", feed_xml(host).replace(
+                f"http://{host}/dam-water.html", f"http://localhost:{host.split(':')[1]}/dam-water.html").encode())
         elif self.path == "/big.html":  # says 50 MB; the fetcher must stop before reading it
             self._send(200, "text/html", b"<html>", length=50 * 2**20)
         elif self.path == "/photo.jpg":
@@ -219,3 +222,21 @@ def test_the_report_of_a_url_run_is_the_saved_pages_report(tmp_path, server, fas
     feed_report = fast_pipeline.run([f"{server}/feed.xml"], fetcher=fetcher())
     assert doc(url_report) == doc(saved_report) == doc(feed_report)
     assert len(saved_report.claims) >= 6
+
+
+def test_cli_fetches_private_addresses_only_on_the_hosts_typed(tmp_path, server):
+    """A feed on a typed 127.0.0.1 may list entries there, but not on another private host
+    (localhost, the same machine by another name, stands for the metadata service)."""
+    from click.testing import CliRunner
+
+    from compare.cli import cli
+
+    port = server.rsplit(":", 1)[1]
+    res = CliRunner().invoke(cli, ["run", f"{server}/feed-elsewhere.xml", f"{server}/dam-water.html", "--out",
+                                   str(tmp_path / "out"), "--embedder", "hashing", "--judge", "overlap", "--no-cache"])
+    assert res.exit_code == 0, res.output
+    assert res.stdout.startswith("2 articles")
+    refused = [ln for ln in res.stderr.splitlines() if "private" in ln]
+    assert len(refused) == 1 and refused[0].startswith(
+        f"Warning: http://localhost:{port}/dam-water.html: skipped: localhost resolves to ")  # 127.0.0.1 (and ::1)
+    assert refused[0].endswith("a local or private address, which is fetched only when given on the command line")

@@ -366,3 +366,16 @@ def test_the_cli_reads_the_good_files_of_a_hostile_folder(hostile, cache):
     assert sum(f.stat().st_size for f in out.iterdir()) < 2_000_000
     outlets = {a["outlet"] for a in report["articles"]}
     assert "O" * 200 in outlets and not any("\u200b" in o for o in outlets)
+
+
+def test_the_cli_reads_a_link_out_of_the_folder_only_with_follow_links(tmp_path):
+    folder = good(tmp_path / "corpus")
+    outside = tmp_path / "elsewhere.txt"
+    outside.write_text("MOSCOW, May 26. /TASS/. Officials said the river fell on Tuesday in Strell.\n")
+    os.symlink(outside, folder / "linked.txt")
+    for flag, expected in (((), False), (("--follow-links",), True)):
+        out = tmp_path / f"out{len(flag)}"
+        res = run_cli("run", str(folder), "--out", str(out), *FAST, "--no-cache", *flag)
+        assert res.returncode == 0, res.stderr.decode("utf-8")
+        report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+        assert ("linked.txt" in {Path(a["source"]).name for a in report["articles"]}) is expected

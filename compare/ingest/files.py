@@ -397,9 +397,17 @@ def read_articles(
     if urls or feeds:
         from urllib.parse import urlsplit
 
-        from .web import Fetcher, _private, feed_links
+        from .web import MAX_ENTRIES, Fetcher, _private, feed_entries, left_out
 
-        fetcher = fetcher if fetcher is not None else Fetcher()
+        fetcher = fetcher if fetcher is not None else Fetcher(given=urls)
+        cap = getattr(fetcher, "max_entries", MAX_ENTRIES)
+
+        def entries(text: str, source: str) -> list[tuple[str, dict]]:
+            """A feed's links, at most ``cap`` of them; one warning says how many more there were."""
+            links, more = feed_entries(text, source, since, until, cap)
+            if more:
+                warnings.append(left_out(source, len(links), more))
+            return links
         seen: set[str] = set()
 
         def fresh(links: list[tuple[str, dict]]) -> list[tuple[str, dict]]:
@@ -417,16 +425,16 @@ def read_articles(
                         raise InputError(f"{url}: a feed inside a feed, not read; pass it on its own")
                     if page.is_feed:  # its entries; a local or private address only if the feed is on one
                         host = urlsplit(page.final_url).hostname or ""
-                        read_pages(fresh(feed_links(page.text, url, since, until)), _private(host), False)
+                        read_pages(fresh(entries(page.text, url)), _private(host), False)
                     else:
                         add([_page_record(page, hints)], {}, True)
                 except Exception as exc:  # this page only
                     skip(url, exc)
 
         read_pages(fresh([(u, {}) for u in urls]), True, True)
-        for f in feeds:  # a feed file the user gave: its links are the user's
+        for f in feeds:  # a saved feed file: its entries are checked like any address not typed
             try:
-                links = feed_links(_read_text(f, max_chars), shown(f), since, until)
+                links = entries(_read_text(f, max_chars), shown(f))
             except Exception as exc:
                 skip(shown(f), exc)
                 continue
