@@ -397,19 +397,6 @@ def test_a_feeds_entries_are_capped():
     assert (len(links), left) == (10_000, 0)
 
 
-def _files_patched() -> bool:
-    import inspect
-
-    from compare.ingest import files
-
-    return "max_entries" in inspect.getsource(files)
-
-
-needs_files_patch = pytest.mark.xfail(not _files_patched(), strict=True,
-                                      reason="compare/ingest/files.py must pass fetcher.max_entries to feed_entries")
-
-
-@needs_files_patch
 def test_a_feed_fetches_at_most_max_entries_and_says_how_many_were_left_out(hostile):
     before = sum(Scripted.hits.get(f"/many/{n}.html", 0) for n in range(30))
     arts, warnings = read_articles([f"{hostile}/feed-many.xml"], fetcher=quick(max_entries=5))
@@ -419,7 +406,6 @@ def test_a_feed_fetches_at_most_max_entries_and_says_how_many_were_left_out(host
     assert "25 of its 30 entries left out" in line and "--max-entries" in line
 
 
-@needs_files_patch
 def test_cli_max_entries(hostile, tmp_path):
     from click.testing import CliRunner
 
