@@ -7,9 +7,10 @@ and its own publication date. A logistic regression fitted on labelled events (E
 see compare/models/stories/MODEL_CARD.md) turns the similarities of two articles and the days
 between them into P(same story). Stories are average-linkage clusters on 1 - P, merged only
 along each article's most likely neighbours, so the pairs kept grow with the number of articles
-times a constant (a merge of two groups reads their member pairs a block at a time). Threads
-group stories the same way, with the date gap left out: the stories of one
-affair share their actors and words, not their day.
+times a constant (a merge of two groups reads their member pairs a block at a time), and
+copies of one article are one row weighted by their number. Threads group stories the same
+way, with the date gap left out: the stories of one affair share their actors and words, not
+their day.
 """
 
 from __future__ import annotations
@@ -166,35 +167,73 @@ class StoryModel:
     def proba(self, features: np.ndarray) -> np.ndarray:
         return Logistic(self.coef, self.intercept).proba(features)
 
+    def copies_likeliest(self) -> bool:
+        """Whether two copies of an article are the likeliest pair either is in: every
+        similarity weighs for the same story and the date gap against."""
+        days = STORY_FEATURES.index("days")
+        return all(c >= 0 for k, c in enumerate(self.coef) if k != days) and self.coef[days] <= 0
+
 
 def neighbour_pairs(n: int, prob: Callable[[np.ndarray, np.ndarray], np.ndarray], k: int,
-                    floor: float = 0.05, chunk: int = 256,
-                    group_of: np.ndarray | None = None) -> dict[tuple[int, int], float]:
+                    floor: float = 0.05, chunk: int = 256, group_of: np.ndarray | None = None,
+                    point_of: np.ndarray | None = None) -> dict[tuple[int, int], float]:
     """Each row's ``k`` likeliest partners (P >= ``floor``), scored a block of rows at a time
     so memory stays at ``chunk`` x n; {(i, j), i < j: P}. With ``group_of`` (a label per row),
-    partners come from other groups only: rows of one group are merged already."""
+    partners come from other groups only: rows of one group are merged already.
+
+    ``point_of`` (a point per row, numbered in order of first row) collapses identical rows:
+    ``prob`` then scores points, each point's partners are its first row's among all n rows
+    (copies of a likely partner each count as one), and the pairs are of points."""
+    point_of = np.arange(n) if point_of is None else np.asarray(point_of)
+    first = np.unique(point_of, return_index=True)[1]
+    points = np.arange(len(first))
     out: dict[tuple[int, int], float] = {}
-    cols = np.arange(n)
-    for start in range(0, n, chunk):
-        rows = cols[start:start + chunk]
-        p = prob(rows, cols)
-        p[np.arange(len(rows)), rows] = -1.0
+    for start in range(0, len(points), chunk):
+        rows = points[start:start + chunk]
+        p = prob(rows, points)[:, point_of]
+        p[np.arange(len(rows)), first[rows]] = -1.0
         if group_of is not None:
-            p[group_of[rows][:, None] == group_of[None, :]] = -1.0
+            p[group_of[first[rows]][:, None] == group_of[None, :]] = -1.0
         top = np.argsort(-p, axis=1, kind="stable")[:, :k]
         for r, i in enumerate(rows):
             for j in top[r]:
-                if p[r, j] >= floor:
-                    out[(min(int(i), int(j)), max(int(i), int(j)))] = float(p[r, j])
+                x, y = int(i), int(point_of[j])
+                if p[r, j] >= floor and x != y:
+                    out[(min(x, y), max(x, y))] = float(p[r, j])
+    return out
+
+
+def identical_rows(sig: Signatures) -> np.ndarray:
+    """For each row of ``sig``, the first row with the very same signature (itself when none):
+    copies of one article, which near-duplicate corpora hold by the thousand."""
+    import hashlib
+
+    bags = [b.tocsr() for b in (sig.words, sig.names, sig.lead_words, sig.lead_names, sig.numbers, sig.when)]
+    for b in bags:
+        b.sort_indices()
+    seen: dict[bytes, int] = {}
+    out = np.empty(len(sig), dtype=int)
+    for i in range(len(sig)):
+        h = hashlib.blake2b(digest_size=20)
+        h.update(np.ascontiguousarray(sig.lead[i]).tobytes())
+        h.update(np.ascontiguousarray(sig.body[i]).tobytes())
+        h.update(np.float64(sig.day[i]).tobytes())
+        for b in bags:
+            lo, hi = b.indptr[i], b.indptr[i + 1]
+            h.update(np.int64(hi - lo).tobytes())
+            h.update(b.indices[lo:hi].astype(np.int64).tobytes())
+            h.update(b.data[lo:hi].astype(np.float64).tobytes())
+        out[i] = seen.setdefault(h.digest(), i)
     return out
 
 
 def sparse_average_linkage(n: int, prob: Callable[[np.ndarray, np.ndarray], np.ndarray],
                            edges: dict[tuple[int, int], float], threshold: float,
-                           groups: Sequence[Sequence[int]] | None = None) -> np.ndarray:
+                           groups: Sequence[Sequence[int]] | None = None,
+                           weights: np.ndarray | None = None) -> np.ndarray:
     """Average linkage on 1 - P over the sparse graph of ``edges`` (see
     :func:`compare.linkage.sparse_linkage`); groups merge at a distance up to ``threshold``."""
-    return sparse_linkage(n, prob, edges, threshold, groups, "average", strict=False)
+    return sparse_linkage(n, prob, edges, threshold, groups, "average", strict=False, weights=weights)
 
 
 class StoryGrouper:
@@ -221,12 +260,9 @@ class StoryGrouper:
     def cluster(self, sig: Signatures, threshold: float, dates: bool = True,
                 groups: Sequence[Sequence[int]] | None = None) -> np.ndarray:
         """Average-linkage labels for the rows of ``sig``; ``groups`` are merged whole (threads
-        from stories), ``dates=False`` leaves the date gap out."""
+        from stories), ``dates=False`` leaves the date gap out. Identical rows that would merge
+        first are one weighted row to the linkage, so a thousand copies of one article cost one."""
         model = self._model()
-
-        def prob(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-            return model.proba(pair_features(sig, rows, cols, dates))
-
         n = len(sig)
         if n == 1:
             return np.zeros(1, dtype=int)
@@ -235,8 +271,38 @@ class StoryGrouper:
             group_of = np.empty(n, dtype=int)
             for g, rows in enumerate(groups):
                 group_of[np.asarray(rows, dtype=int)] = g
-        edges = neighbour_pairs(n, prob, model.neighbours, group_of=group_of)
-        return sparse_average_linkage(n, prob, edges, threshold, groups)
+        point_of, rep = self._points(sig, threshold, dates, group_of)
+
+        def prob(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+            return model.proba(pair_features(sig, rep[rows], rep[cols], dates))
+
+        edges = neighbour_pairs(n, prob, model.neighbours, group_of=group_of, point_of=point_of)
+        point_groups = None if groups is None else [np.unique(point_of[np.asarray(g, dtype=int)]) for g in groups]
+        labels = sparse_average_linkage(len(rep), prob, edges, threshold, point_groups, np.bincount(point_of))
+        return relabel_in_order(labels[point_of])
+
+    def _points(self, sig: Signatures, threshold: float, dates: bool,
+                group_of: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """(point of each row, first row of each point), points numbered in order of first row:
+        identical rows are one point where they merge before anything else, being in one group
+        or within ``threshold`` of each other (two copies are the likeliest pair either is in)."""
+        n = len(sig)
+        same = identical_rows(sig)
+        firsts = np.unique(same[same != np.arange(n)])
+        if group_of is None and len(firsts):
+            model = self._model()
+            far = firsts  # copies too far apart even so (articles with no claims) stay apart
+            if model.copies_likeliest():
+                p_self = np.concatenate([np.diagonal(model.proba(pair_features(sig, part, part, dates)))
+                                         for part in np.array_split(firsts, -(-len(firsts) // 256))])
+                far = firsts[1.0 - p_self > threshold]
+            same = np.where(np.isin(same, far), np.arange(n), same)
+        key = np.stack([same, np.zeros_like(same) if group_of is None else group_of], axis=1)
+        _, first, point_of = np.unique(key, axis=0, return_index=True, return_inverse=True)
+        order = np.argsort(first, kind="stable")  # points numbered in order of their first row
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order))
+        return rank[point_of.ravel()], first[order]
 
     def group(self, articles: Sequence[Article], claims: Sequence[Claim],
               embeddings: np.ndarray) -> tuple[list[Story], list[Thread]]:

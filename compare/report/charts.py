@@ -6,6 +6,7 @@ what goes where, in which colour and with which symbol, so the charts read witho
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
@@ -20,6 +21,19 @@ STATES = {
 }
 
 CELL, ROW, LABEL_W, HEAD_H, OVERHANG = 76, 24, 430, 96, 100
+# a chart names at most this many outlets, those that state the most of its facts; a line under
+# it counts the rest (a story told by hundreds of outlets would draw hundreds squared cells)
+MAX_OUTLETS = 20
+
+
+def most_telling(clusters: Sequence[Cluster], outlets: Sequence[str], limit: int = MAX_OUTLETS) -> list[str]:
+    """The ``limit`` of ``outlets`` that state the most of ``clusters`` (ties by name), in the
+    order given."""
+    if len(outlets) <= limit:
+        return list(outlets)
+    told = Counter(o for cl in clusters for o in set(cl.outlets))
+    keep = set(sorted(outlets, key=lambda o: (-told[o], o))[:limit])
+    return [o for o in outlets if o in keep]
 
 
 def _evidence(cluster: Cluster) -> dict[str, list[str]]:
@@ -91,8 +105,11 @@ def _blend(frac: float) -> str:
     return "#" + "".join(f"{v:02x}" for v in rgb)
 
 
-def coverage_chart(facts: Sequence, outlets: Sequence[str]) -> dict:
-    """Geometry of the coverage matrix for ``templates/_charts.html``; ``facts`` are view Facts."""
+def coverage_chart(facts: Sequence, outlets: Sequence[str], limit: int = MAX_OUTLETS) -> dict:
+    """Geometry of the coverage matrix for ``templates/_charts.html``; ``facts`` are view Facts.
+    Past ``limit`` outlets, those stating the most facts (``outlets``, ``left_out``: the rest)."""
+    given = len(outlets)
+    outlets = most_telling([f.cluster for f in facts], outlets, limit)
     m = coverage_matrix([f.cluster for f in facts], outlets)
     cells, rows = [], []
     for i, f in enumerate(facts):
@@ -111,12 +128,17 @@ def coverage_chart(facts: Sequence, outlets: Sequence[str]) -> dict:
                           "title": f"{o}: {st['name']}{why} — {f.cluster.id}"})
     cols = [{"x": LABEL_W + j * CELL + CELL / 2, "y": HEAD_H - 8, "text": o} for j, o in enumerate(outlets)]
     return {"width": LABEL_W + len(outlets) * CELL + OVERHANG, "height": HEAD_H + len(facts) * ROW + 4,
-            "cells": cells, "rows": rows, "cols": cols, "legend": [STATES[k] for k in (STATED, DIFFERENT, ABSENT)]}
+            "cells": cells, "rows": rows, "cols": cols, "legend": [STATES[k] for k in (STATED, DIFFERENT, ABSENT)],
+            "outlets": outlets, "left_out": given - len(outlets)}
 
 
-def agreement_chart(clusters: Sequence[Cluster], outlets: Sequence[str], copies: Sequence[Copy] = ()) -> dict:
+def agreement_chart(clusters: Sequence[Cluster], outlets: Sequence[str], copies: Sequence[Copy] = (),
+                    limit: int = MAX_OUTLETS) -> dict:
     """Geometry of the outlet x outlet agreement heatmap (share of shared facts told alike;
-    a fact two outlets tell in one shared copy is not counted for them)."""
+    a fact two outlets tell in one shared copy is not counted for them). Past ``limit``
+    outlets, those stating the most facts (``outlets``, ``left_out``: the rest)."""
+    given = len(outlets)
+    outlets = most_telling(clusters, outlets, limit)
     shared, agreed = agreement_matrix(clusters, outlets, copies)
     with np.errstate(invalid="ignore", divide="ignore"):
         frac = np.where(shared > 0, agreed / np.maximum(shared, 1), np.nan)
@@ -148,4 +170,5 @@ def agreement_chart(clusters: Sequence[Cluster], outlets: Sequence[str], copies:
     rows = [{"x": label_w - 8, "y": HEAD_H + i * 44 + 26, "text": o} for i, o in enumerate(outlets)]
     cols = [{"x": label_w + j * cell + cell / 2, "y": HEAD_H - 8, "text": o} for j, o in enumerate(outlets)]
     return {"width": label_w + len(outlets) * cell + OVERHANG, "height": HEAD_H + len(outlets) * 44 + 4,
-            "cells": cells, "rows": rows, "cols": cols, "table": table, "shared": shared, "agreed": agreed}
+            "cells": cells, "rows": rows, "cols": cols, "table": table, "shared": shared, "agreed": agreed,
+            "outlets": outlets, "left_out": given - len(outlets)}
