@@ -30,6 +30,7 @@ from .linkage import relabel_in_order
 from .linking.candidates import claim_tokens
 from .linking.cluster import ClaimClusterer, JudgedClusterer
 from .linking.counterparts import DEFAULT_RELATED, counterparts
+from .linking.judge import MemoJudge
 from .linking.links import JudgedLinks
 from .schema import Article, Claim, Cluster, Report, Story
 from .stories import StoryGrouper
@@ -96,6 +97,10 @@ class Pipeline:
         if (cache is not None and isinstance(self.clusterer, JudgedClusterer)
                 and not isinstance(self.clusterer._judge(), CachedJudge)):
             self.clusterer.judge = CachedJudge(self.clusterer._judge(), cache)
+        elif (cache is None and isinstance(self.clusterer, JudgedClusterer)
+              and not isinstance(self.clusterer._judge(), MemoJudge)):
+            # without a cache, a pair of sentences wire copies repeat is still judged once
+            self.clusterer.judge = MemoJudge(self.clusterer._judge())
 
     def prepare(
         self,

@@ -318,3 +318,23 @@ def test_outlet_filter_in_the_browser_keeps_facts_of_odd_names(browser, tmp_path
     assert page.page.evaluate("typeof window.__pwned") == "undefined"
     assert page.errors == [] and page.dialogs == []
     page.page.close()
+
+
+def test_a_story_page_shows_a_bounded_number_of_related_groups():
+    from compare.report import render_markdown
+    from compare.report.view import RELATED_SHOWN
+    from compare.schema import Article, Claim, Cluster, Related, Report, Story, Thread
+
+    n = RELATED_SHOWN + 25
+    arts = (Article("a", "a.txt", "A", None, "2024-01-01", None, "x"),
+            Article("b", "b.txt", "B", None, "2024-01-01", None, "x"))
+    claims = tuple(Claim(f"{o}-{k}", o, o.upper(), f"Sentence {o} {k}.", 0, 1) for k in range(n) for o in "ab")
+    clusters = tuple(Cluster(f"f{k}", "s1", (f"a-{k}",), ("A",), "single-source",
+                             related=(Related(f"b-{k}", "B", 0.5, f"a-{k}"),)) for k in range(n)) + tuple(
+        Cluster(f"g{k}", "s1", (f"b-{k}",), ("B",), "single-source") for k in range(n))
+    report = Report(arts, claims, clusters, (Story("s1", ("a", "b"), "Story", thread="t1"),),
+                    (Thread("t1", ("s1",), "Thread"),), model={"name": "test"},
+                    params={"linkage": "average", "threshold": 0.5})
+    md = render_markdown(report)
+    assert f"{n - RELATED_SHOWN} more such groups are not shown here" in md
+    assert md.count("(pair model 0.50)") == RELATED_SHOWN

@@ -175,6 +175,11 @@ def build_facts(report: Report) -> list[Fact]:
     return facts
 
 
+# groups of related versions a story's page shows (the rest are counted, and all are in
+# report.json): a story of wire copies can hold thousands, and a page must stay readable
+RELATED_SHOWN = 40
+
+
 def related_groups(single: list[Fact]) -> list[Fact]:
     """Single-source facts with related versions in other outlets (probably the same event told
     so differently that the pair model would not call it one fact), each group of them shown
@@ -279,7 +284,9 @@ def build_view(report: Report) -> dict:
                 "diverge": [f for f in shared if f.cluster.verdict == "diverge" and not f.cluster.contested],
                 "agree": [f for f in shared if f.cluster.verdict == "agree" and not f.cluster.contested],
                 "single": [f for f in story_facts if f.cluster.verdict == "single-source"],
-                "related": related_groups([f for f in story_facts if f.cluster.verdict == "single-source"]),
+                "related": (related := related_groups([f for f in story_facts
+                                                        if f.cluster.verdict == "single-source"]))[:RELATED_SHOWN],
+                "related_more": max(0, len(related) - RELATED_SHOWN),
                 "outlets": outlets,
                 "coverage": coverage_chart(shared, outlets),
                 "agreement": agreement_chart([f.cluster for f in story_facts], outlets, report.copies),
