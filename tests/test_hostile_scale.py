@@ -338,3 +338,22 @@ def test_a_story_page_shows_a_bounded_number_of_related_groups():
     md = render_markdown(report)
     assert f"{n - RELATED_SHOWN} more such groups are not shown here" in md
     assert md.count("(pair model 0.50)") == RELATED_SHOWN
+
+
+def test_the_factcheck_page_folds_a_bounded_number_of_single_source_claims():
+    from compare.report import render_factcheck
+    from compare.report.factcheck import FOLDED, SHOWN
+    from compare.schema import Article, Claim, Cluster, Quantity, Report, Story, Thread
+
+    n = SHOWN + FOLDED + 30
+    arts = (Article("a", "a.txt", "A", None, "2024-01-01", None, "x"),
+            Article("b", "b.txt", "B", None, "2024-01-01", None, "x"))
+    claims = tuple(Claim(f"a-{k}", "a", "A", f"Officials counted {k} boats.", 0, 1,
+                         numbers=(Quantity(f"{k} boats", float(k), "boat"),)) for k in range(n))
+    clusters = tuple(Cluster(f"f{k}", "s1", (f"a-{k}",), ("A",), "single-source") for k in range(n))
+    report = Report(arts, claims, clusters, (Story("s1", ("a", "b"), "Story", thread="t1"),),
+                    (Thread("t1", ("s1",), "Thread"),), model={"name": "test"},
+                    params={"linkage": "average", "threshold": 0.5})
+    page = render_factcheck(report, "html")
+    assert page.count("Officials counted") == 2 * (SHOWN + FOLDED)  # a card: its title and its quote
+    assert "30 more single-source claims worth checking are not listed here" in page

@@ -14,6 +14,7 @@ PRONOUNS = frozenset("i we you he she it they this that these those who which on
 # straight, curly and guillemet quotations of at least two characters
 QUOTE = re.compile(r"\"([^\"]{2,})\"|“([^”]{2,})”|«([^»]{2,})»")
 SHOWN = 15  # single-source claims shown in full; the rest folded (HTML) or counted (Markdown)
+FOLDED = 200  # single-source claims folded into the HTML page at most; the rest are counted
 GROUPS = ("contested", "diverging", "agreeing", "single")
 
 
@@ -118,6 +119,7 @@ def build_factcheck(report: Report, shown: int = SHOWN) -> dict:
     groups["single"].sort(key=lambda e: (-len(e["kinds"]), order[id(e)]))
     listed = [x for g in GROUPS for e in groups[g] for x in e["items"]]
     kinds_count = {k: sum(k in x.kinds for x in listed) for k in ("number", "date", "quote", "action")}
-    return {"report": report, "groups": groups, "shown": groups["single"][:shown], "more": groups["single"][shown:],
+    return {"report": report, "groups": groups, "shown": groups["single"][:shown],
+            "more": groups["single"][shown:shown + FOLDED], "unlisted": max(0, len(groups["single"]) - shown - FOLDED),
             "singles": singles, "total": len(listed), "kinds_count": kinds_count, "kind_names": KIND_NAMES,
             "outlets": sorted({a.outlet for a in report.articles})}
