@@ -26,6 +26,7 @@ from functools import lru_cache
 from importlib import resources
 
 from .claims import load_lexicon
+from .dates import YEAR_RE
 from .schema import Claim, DateMention, Signal
 
 # a relative date ("on Thursday") read one day off another outlet's is the publication lag
@@ -33,7 +34,6 @@ from .schema import Claim, DateMention, Signal
 RELATIVE_SLACK_DAYS = 1
 SPEECH_VERBS = frozenset("say tell state add note claim announce report stress insist warn accuse "
                          "urge call describe confirm deny recall write quote".split())
-PRONOUNS = frozenset("i we you he she it they this that these those who which one someone".split())
 
 
 @dataclass(frozen=True)
@@ -119,15 +119,12 @@ def date_conflict(a: Claim, b: Claim) -> Signal | None:
                    f"{b.outlet} {y.value} (\u201c{y.text}\u201d).")
 
 
-YEAR_WRITTEN = re.compile(r"(?<!\d)(1[6-9]\d\d|20\d\d)(?!\d)")
-
-
 def _years(c: Claim) -> dict[str, DateMention]:
     """The years a claim writes out ("in 1991", "February 1988"); a year a relative date
     ("on Thursday") was given is the article's, not the claim's."""
     out = {}
     for m in c.when:
-        if m.value and not m.guessed and m.value[:4].isdigit() and YEAR_WRITTEN.search(m.text):
+        if m.value and not m.guessed and m.value[:4].isdigit() and YEAR_RE.search(m.text):
             out.setdefault(m.value[:4], m)
     return out
 
@@ -194,14 +191,6 @@ def _verb_of_actor(c: Claim) -> str | None:
     return None
 
 
-def _named(c: Claim) -> str | None:
-    a = (c.actor or "").strip()
-    if c.voice != "active" or not a or a.lower() in PRONOUNS:
-        return None
-    names = [e.split(":", 1)[1] for e in c.entities]
-    return a if c.actor_named or any(n in a or a in n for n in names) else None
-
-
 def _same_referent(x: str, y: str) -> bool:
     from .diverge import _one_name, load_lexicons
 
@@ -214,13 +203,15 @@ def _same_referent(x: str, y: str) -> bool:
 
 def _mentions_name(text: str, actor: str) -> bool:
     """The actor's head name ("Putin" of "Russian President Vladimir Putin") occurs in ``text``."""
-    names = [w for w in re.findall(r"[A-Z][\w-]+", actor) if w.lower() not in PRONOUNS]
+    names = re.findall(r"[A-Z][\w-]+", actor)
     return any(re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", text) for w in names[-1:])
 
 
 def actor_conflict(a: Claim, b: Claim) -> Signal | None:
     """The same action (one verb) done by two different named actors."""
-    xa, xb = _named(a), _named(b)
+    from .diverge import _named_actor
+
+    xa, xb = _named_actor(a), _named_actor(b)
     if not xa or not xb or a.speaker or b.speaker:
         return None
     va, vb = _verb_of_actor(a), _verb_of_actor(b)
@@ -234,8 +225,9 @@ def actor_conflict(a: Claim, b: Claim) -> Signal | None:
 # --- what the event was ---------------------------------------------------------------------
 
 
+@lru_cache(maxsize=4096)  # a fact's outlets' whole articles, read once per pair of claims
 def event_words(text: str) -> dict[str, str]:
-    """kind id -> the first word of that kind in ``text``."""
+    """kind id -> the first word of that kind in ``text`` (do not mutate: cached)."""
     low = text.lower()
     out: dict[str, str] = {}
     for kind in event_kinds():

@@ -217,6 +217,11 @@ def variants_in(text: str, variants: Sequence[tuple[str, Referent]]) -> dict[str
     return out
 
 
+@lru_cache(maxsize=1024)  # an article is read for every fact its outlet tells: scan it once
+def _article_variants(text: str) -> dict[str, set[str]]:
+    return variants_in(text, load_lexicons().variants)
+
+
 def naming_signal(groups: dict[str, list[Claim]], context: StoryContext | None = None,
                   texts: dict[str, str] | None = None) -> Signal | None:
     """Names of one referent that differ by side. ``texts`` (each outlet's whole articles)
@@ -226,7 +231,7 @@ def naming_signal(groups: dict[str, list[Claim]], context: StoryContext | None =
 
     lex = load_lexicons()
     texts = texts or {}
-    whole = {o: variants_in(texts[o], lex.variants) for o in groups if o in texts}
+    whole = {o: _article_variants(texts[o]) for o in groups if o in texts}
     used = {o: {} for o in groups}
     for o, cs in groups.items():
         for c in cs:

@@ -316,7 +316,6 @@ def score(report: Report, gold: Gold) -> dict:
         out["signals"] = {k: v | {"stray": stray[k]} for k, v in kinds.items()}
         out["conflicts"] = _conflict_scores(report, gold, fact_claims)
         out["omissions"] = _omission_scores(report, fact_claims)
-        out["false_number_conflicts"] = sum(w.startswith("number:") for w in out["conflicts"]["wrong"])
         out["per_fact"] = rows
 
     if gold.not_linked:
@@ -393,7 +392,6 @@ def summary_lines(result: dict) -> list[str]:
         hit = ", ".join(f"{k} {v['tp']}/{v['tp'] + v['fn']}" for k, v in result["signals"].items()
                         if v["tp"] + v["fn"])
         lines.append(f"  signals found (of gold): {hit or 'none annotated'}")
-        lines.append(f"  false number conflicts: {result['false_number_conflicts']}")
         om = result["omissions"]
         lines.append(f"  omissions  {om['named']} named, {om['false']} where the gold has the outlet telling it"
                      + (f" ({', '.join(om['wrong'])})" if om["wrong"] else ""))

@@ -395,6 +395,8 @@ def test_a_run_names_the_copy_and_counts_its_facts_once(fast_pipeline, corpus):
     report = fast_pipeline.run([str(folder)])
     (copy,) = report.copies
     assert copy.outlets == ("Meridian News", "Northern Star") and copy.agency == "AFP"
-    shared = [f for f in report.clusters if len(f.outlets) == 2]
-    assert shared and all(f.sources == 1 for f in shared if set(f.claims) & set(copy.claims[0]))
+    copied = [f for f in report.clusters if len(f.outlets) == 2 and set(f.claims) & set(copy.claims[0])]
+    assert copied and all(f.sources == 1 for f in copied)
+    told_apart = [f for f in report.clusters if len(f.outlets) == 2 and not set(f.claims) & set(copy.claims[0])]
+    assert all(f.sources == 2 for f in told_apart)
     assert report.to_dict()["copies"][0]["agency"] == "AFP"

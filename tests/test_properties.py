@@ -141,14 +141,7 @@ def test_any_folder_reads_or_stops_with_one_line(tmp_path_factory, files):
 CASES: dict = {}  # path -> the answer's spec, read by the scripted server's routes
 
 
-@pytest.fixture(scope="module")
-def scripted():
-    from .test_fetch_hostile import start
-
-    base, srv = start()
-    yield base
-    srv.shutdown()
-    srv.server_close()
+from .test_fetch_hostile import hostile as hostile  # noqa: E402,F401  the scripted server, one fixture for both files
 
 
 def _framed(status: bytes, headers: list[tuple[str, str]], body: bytes, framing: str) -> bytes:
@@ -245,7 +238,7 @@ def _route(n: int, port: int):
 
 @settings(max_examples=80, deadline=None)
 @given(answers)
-def test_any_answer_ends_in_an_article_or_one_warning(scripted, spec):
+def test_any_answer_ends_in_an_article_or_one_warning(hostile, spec):
     import time
 
     from compare.ingest.web import Fetcher
@@ -253,7 +246,7 @@ def test_any_answer_ends_in_an_article_or_one_warning(scripted, spec):
     from .test_fetch import PAGES, page_html
     from .test_fetch_hostile import Scripted
 
-    port = int(scripted.rsplit(":", 1)[1])
+    port = int(hostile.rsplit(":", 1)[1])
     n = len(CASES)
     CASES[n] = spec
     for i in range(9):
@@ -261,7 +254,7 @@ def test_any_answer_ends_in_an_article_or_one_warning(scripted, spec):
     Scripted.routes[f"/fz/{n}/final"] = Scripted.routes[f"/fz/{n}/hop/8"]
     Scripted.routes["/fz/good.html"] = _framed(b"HTTP/1.1 200 OK", [("Content-Type", "text/html")],
                                                page_html("dam-talks.html", "x").encode(), "length")
-    good, case = f"{scripted}/fz/good.html", f"{scripted}/fz/{n}/hop/0"
+    good, case = f"{hostile}/fz/good.html", f"{hostile}/fz/{n}/hop/0"
     began = time.monotonic()
     arts, warnings = read_articles([good, case], fetcher=Fetcher(None, timeout=2, deadline=4, delay=0.0,
                                                                 given=[good, case]))

@@ -7,9 +7,9 @@ from dataclasses import replace
 
 import pytest
 
+from compare.copies import describe
 from compare.report import render, render_factcheck, render_html, render_markdown, render_teach
 from compare.report.factcheck import SHOWN, build_factcheck, check_worthy
-from compare.report.phrases import describe_copy
 from compare.report.teach import build_teach, load_questions
 from compare.schema import (
     Article,
@@ -301,7 +301,7 @@ def test_the_first_screen_names_what_is_contested_and_what_diverges():
     assert '<a href="#fact-f001">f001</a>' in contested
     assert "the date: Alpha Wire says “on Friday”, Beta Post says “on Thursday”" in contested
     assert '<a href="#fact-f002">' in summary[summary.index("<h3>Diverging"):]
-    assert describe_copy(report.copies[0]) == "Alpha Wire and Beta Post carry the same AFP text (1 sentence)."
+    assert describe(report.copies[0]) == "Alpha Wire and Beta Post carry the same AFP text (1 sentence)."
     assert "<li>Alpha Wire and Beta Post carry the same AFP text (1 sentence).</li>" in summary
     # the contested card leads its story, flagged
     card = html[html.index('<article class="fact filterable" id="fact-f001"'):]
@@ -315,11 +315,11 @@ def test_the_first_screen_names_what_is_contested_and_what_diverges():
 
 def test_copies_are_described_with_or_without_an_agency():
     k = Copy(("TRT World", "The Moscow Times"), ("a", "b"), "AFP", (("a-1",) * 6, ("b-1",) * 6), 0.5)
-    assert describe_copy(k) == "TRT World and The Moscow Times carry the same AFP text (6 sentences)."
-    assert describe_copy(replace(k, agency=None)) == \
+    assert describe(k) == "TRT World and The Moscow Times carry the same AFP text (6 sentences)."
+    assert describe(replace(k, agency=None)) == \
         "TRT World and The Moscow Times carry the same text, from an agency neither names (6 sentences)."
     three = replace(k, outlets=("A", "B", "C"), agency=None, claims=(("1",), ("2",), ("3",)))
-    assert describe_copy(three) == "A, B and C carry the same text, from an agency none of them names (1 sentence)."
+    assert describe(three) == "A, B and C carry the same text, from an agency none of them names (1 sentence)."
 
 
 # escaping

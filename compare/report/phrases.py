@@ -3,9 +3,10 @@ sides, and how many independent sources stand behind a fact."""
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Iterable, Sequence
 
-from ..copies import and_join, describe, sources
+from ..copies import and_join, sources
 from ..schema import Article, Claim, Cluster, Copy, DateMention, Signal
 
 # what a conflict signal's ``about`` is, in a reader's words
@@ -18,8 +19,6 @@ ABOUT = {
     "contradiction": "whether it happened",
 }
 GUESSED = "(year guessed)"
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December")
 
 
 def date_text(m: DateMention) -> str | None:
@@ -27,7 +26,7 @@ def date_text(m: DateMention) -> str | None:
     if m.value is None:
         return None
     if m.value.startswith("--"):  # a day and month whose year nothing settles
-        out = f"{int(m.value[5:7])} {MONTHS[int(m.value[2:4]) - 1]}, year not known"
+        out = f"{int(m.value[5:7])} {calendar.month_name[int(m.value[2:4])]}, year not known"
     else:
         out = f"{m.value} {GUESSED}" if m.guessed else m.value
     words = " ".join(m.text.split())
@@ -90,11 +89,6 @@ def contested_once(clusters: Iterable[Cluster]) -> list[Cluster]:
             out.append(c)
         seen |= keys
     return out
-
-
-def describe_copy(k: Copy) -> str:
-    """'TRT World and The Moscow Times carry the same AFP text (6 sentences).'"""
-    return describe(k)
 
 
 Group = tuple[tuple[str, ...], Copy]  # outlets of a fact that run one copy, and the copy

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..copies import describe
 from ..schema import Claim, Cluster, FramingTerm, Report, Signal, Story, Thread, divergence_order
 from .charts import agreement_chart, coverage_chart
-from .phrases import about, and_join, article_date, conflicts, contested_once, describe_copy, sides_text, sourcing
+from .phrases import about, and_join, article_date, conflicts, contested_once, sides_text, sourcing
 
 KIND_NAMES = {
     "wording": "loaded words",
@@ -255,7 +256,7 @@ def summary(facts: list[Fact], report: Report) -> dict:
                  for f in facts if f.cluster.verdict == "diverge" and not f.cluster.contested
                  and len(f.cluster.outlets) > 1]
     return {"contested": contested, "diverging": diverging[:SUMMARY_LINES], "more": diverging[SUMMARY_LINES:],
-            "copies": [describe_copy(k) for k in report.copies]}
+            "copies": [describe(k) for k in report.copies]}
 
 
 def build_view(report: Report) -> dict:
