@@ -4,8 +4,8 @@ through training/story_data.py's cache; the text stays in ../shared).
 Prints: the share of `lex` spans (the outlet's own loaded word choice) with a content word that
 the report names as that outlet's framing term for the span's claim; flagged words per word of
 text; the share of flagged words inside a span the experts marked (`lex` or `inf`); the framing
-stage's share of the run. Then the same three figures over a range of cuts (a precision-recall
-table), from the one run's scores.
+stage's share of the run (the loaded-word model's pass included). Then the same three figures
+over a range of cuts (a precision-recall table), from the one run's scores.
 
 The shipped models were fitted on these 240 articles, so these figures are in sample; the
 five-fold figures of training/framing.py are the honest ones.
@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT / "training"))
 import numpy as np  # noqa: E402
 from framing import spans  # noqa: E402
 
-from compare.framing import FramingProfiler, TermModel, candidates, document_frequency, word_spans  # noqa: E402
+from compare.framing import FramingProfiler, document_frequency, word_spans  # noqa: E402
 from compare.pipeline import Pipeline  # noqa: E402
 
 TARGET_RECALL, TARGET_DENSITY, TARGET_INSIDE, TARGET_SHARE = 0.5, 0.05, 1 / 3, 0.20
@@ -82,7 +82,8 @@ def main() -> int:
     marks = {a.id: spans(Path(a.source).parent, a) for a in prep.articles}
     words = {a.id: len(re.findall(r"\w+", a.text)) for a in prep.articles}
     t = time.perf_counter()
-    report = Pipeline().analyse(prep)
+    pipe = Pipeline()
+    report = pipe.analyse(prep)
     total = time.perf_counter() - t + sum(prep.timings.values())
     claims = {c.id: c for c in report.claims}
     texts = {a.id: a.text for a in report.articles}
@@ -121,12 +122,14 @@ def main() -> int:
     profiler = FramingProfiler()
     bias = dict(zip([c.id for c in prep.claims],
                     profiler.claim_bias(prep.embeddings, report.model.get("name")).tolist(), strict=True))
-    model = TermModel.load()
-    prior = model.claim_prior
+    # as the run scores them: the loaded-word model reads the claims the gate passes
+    cands = {sid: profiler.read(by_story[sid], texts, df, n, bias, prep.words) for sid in sorted(by_story)}
+    need = set().union(*(profiler.to_read(cs, prep.words) for cs in cands.values()))
+    marked = pipe._marked([c for c in report.claims if c.id in need], texts)
+    print(f"the loaded-word model read {len(need)} of {len(report.claims)} claims")
     scored = []
     for sid in sorted(by_story):
-        cands = candidates(by_story[sid], texts, df, n, bias, prior, prep.words, model.word_prior)
-        scored += [(c, p) for c, p in zip(cands, profiler.score(cands), strict=True)]
+        scored += list(zip(*profiler.scored(cands[sid], prep.words, marked), strict=True))
     cut_now = profiler.describe()["framing_threshold"]
     print("cut    lex recall  words/word  inside experts' spans")
     for cut in np.round(np.arange(0.6, 0.91, 0.025), 3):

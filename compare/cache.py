@@ -58,8 +58,8 @@ def file_digest(path: Path) -> str:
 
 # what computes a cached value: the claim splitter and its data, the embedders, the framing
 # word model, the pair judge, the models; editing the report or the clustering keeps the cache
-CACHED_BY = ("cache.py", "claims.py", "dates.py", "schema.py", "embed.py", "framing.py", "linking/judge.py",
-             "language.py", "data", "models")
+CACHED_BY = ("cache.py", "claims.py", "dates.py", "schema.py", "embed.py", "framing.py", "loaded.py",
+             "linking/judge.py", "language.py", "data", "models")
 
 
 def _files_digest(files) -> str:

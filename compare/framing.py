@@ -1,18 +1,26 @@
 """A story's framing profile: for each outlet, the words of its own text (single-source claims
-included) that load what it reports, and the labels it gives the people and things it names.
+included) that load what it reports, the labels it gives the people and things it names, and the
+names it gives places and bodies that other outlets, or the other side, name otherwise.
 
 Every content word is scored by a logistic regression (compare/models/framing/model.json, fitted
 on the BASIL experts' lexical-bias spans, see its MODEL_CARD) over: how charged the word is in the
 VADER sentiment lexicon (MIT), whether the project's framing lexicon lists it, its part of speech
 and role (a modifier, a label of a named referent), how distinctive it is of the outlet in the
-story (weighted log-odds), how rare it is in the corpus, and whether it sits in a quotation.
-Words at or above the model's cut are the profile's terms; each says why.
+story (weighted log-odds), how rare it is in the corpus, whether it sits inside quotation marks,
+and what two transformer models read of it where it stands: a token classifier fine-tuned on the
+words experts marked in BABE and basil-dev (compare/loaded.py), and a word model over the
+encoder's own word vectors. Words at or above the model's cut are the profile's terms; each says
+why. A word inside quotation marks is the speaker's, not the outlet's: it says whose it is and is
+listed after the outlet's own words. The working vocabulary of diplomacy, law and military
+reporting (``[technical]`` in data/framing.toml) is never flagged unless the framing lexicon
+lists the word.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -23,6 +31,7 @@ import numpy as np
 
 from .claims import load_lexicon
 from .context import distinctive_words
+from .copies import and_join
 from .diverge import load_lexicons
 from .errors import ModelError
 from .logistic import Logistic, read_model
@@ -31,13 +40,14 @@ from .schema import Claim, FramingTerm
 MODEL_PATH = Path(__file__).parent / "models" / "framing" / "model.json"
 FRAMING_FEATURES = ("vader", "vader_known", "lexicon", "adj", "adv", "verb", "noun", "modifier",
                     "label", "distinctive", "shared", "rare", "quoted", "heading", "common", "speech",
-                    "claim_charge", "position", "label_own", "claim_bias", "word_bias")
+                    "claim_charge", "position", "label_own", "in_quote", "token_bias", "claim_bias",
+                    "word_bias")
 VOCAB_PATH = Path(__file__).parent / "models" / "pair-minilm" / "vocab.txt"
 CONTENT_POS = {"ADJ": "adj", "ADV": "adv", "VERB": "verb", "NOUN": "noun"}
 MODIFIER_DEPS = {"amod", "advmod", "acomp", "npadvmod"}
 LABEL_DEPS = {"amod", "compound", "appos", "nmod", "poss"}
 NAMED_POS = {"PROPN"}
-# what the fallback model reads: every feature but the two that need the transformer's vectors
+# what the fallback model reads: every feature but the two that need the encoder's word vectors
 PLAIN_FEATURES = FRAMING_FEATURES[:-2]
 assert FRAMING_FEATURES[-2:] == ("claim_bias", "word_bias")
 # the mean of the `shared` feature over basil-dev's words: what a story one outlet tells alone
@@ -98,6 +108,11 @@ class TermModel:
     # the model over PLAIN_FEATURES, with its own cut, for claims embedded without word
     # vectors (another embedder, or precomputed embeddings)
     fallback: TermModel | None = None
+    # what ``token_bias`` reads for a word the token classifier did not score
+    token_prior: float = 0.1
+    # the token classifier reads a claim only when a word of it scores this or more with
+    # ``token_prior`` in its place (0: every claim)
+    token_gate: float = 0.0
 
     @classmethod
     def load(cls, path: str | Path = MODEL_PATH) -> TermModel:
@@ -109,7 +124,8 @@ class TermModel:
         return cls(tuple(d["coef"]), d["intercept"], d["threshold"], tuple(d.get("claim_coef", ())),
                    d.get("claim_intercept", 0.0), d.get("claim_prior", 0.5), d.get("claim_embedder", ""),
                    tuple(d.get("word_coef", ())), d.get("word_intercept", 0.0), d.get("word_prior", 0.5),
-                   cls(tuple(f["coef"]), f["intercept"], f["threshold"]) if (f := d.get("fallback")) else None)
+                   cls(tuple(f["coef"]), f["intercept"], f["threshold"]) if (f := d.get("fallback")) else None,
+                   d.get("token_prior", 0.1), d.get("token_gate", 0.0))
 
     def proba(self, x: np.ndarray) -> np.ndarray:
         """P(loaded) for rows of FRAMING_FEATURES (a fallback reads the first PLAIN_FEATURES)."""
@@ -148,6 +164,7 @@ class Candidate:
     lemma: str
     referent: str | None
     features: tuple[float, ...]
+    speaker: str | None = None  # whose words these are, for a word inside quotation marks
 
 
 def _key(name: str) -> str:
@@ -189,14 +206,28 @@ def word_spans(claim: Claim, article_text: str, text: str) -> list[tuple[int, in
     return out
 
 
+QUOTE_RE = re.compile(r"“[^”\n]{1,3000}”|\"[^\"\n]{1,3000}\"|«[^»\n]{1,3000}»|„[^“”\n]{1,3000}[“”]")
+
+
+def quotations(text: str) -> list[tuple[int, int]]:
+    """Character ranges of the quotations in an article's text (straight, curly, guillemet and
+    low-high quotation marks, within a paragraph)."""
+    return [(m.start(), m.end()) for m in QUOTE_RE.finditer(text)]
+
+
 def candidates(claims: Sequence[Claim], texts: dict[str, str], df: Counter, n_docs: int,
                bias: dict[str, float] | None = None, prior: float = 0.5,
-               words: dict[str, np.ndarray] | None = None, word_prior: float = 0.5) -> list[Candidate]:
+               words: dict[str, np.ndarray] | None = None, word_prior: float = 0.5,
+               marked: dict[str, np.ndarray] | None = None, token_prior: float = 0.1) -> list[Candidate]:
     """Every content word of ``claims`` (one story) with its features; ``bias`` is each claim's
     P(experts marked a span in it) from the sentence model (``prior`` where missing), ``words``
-    each claim's word-model probabilities, one per token (``word_prior`` where missing or NaN)."""
+    each claim's word-model probabilities, one per token (``word_prior`` where missing or NaN),
+    ``marked`` the token classifier's (``token_prior`` where missing or NaN). Words of the
+    technical vocabulary that the framing lexicon does not list are left out."""
     vader = vader_lexicon()
-    framing = load_lexicons().framing
+    lex = load_lexicons()
+    framing, technical = lex.framing, lex.technical
+    quotes = {a: quotations(texts[a]) for a in {c.article for c in claims}}
     outlets = sorted({c.outlet for c in claims})
     z = distinctive_words(claims, None)
     used: dict[str, set[str]] = {o: set() for o in outlets}
@@ -226,11 +257,16 @@ def candidates(claims: Sequence[Claim], texts: dict[str, str], df: Counter, n_do
         charges = [abs(vader.get(text[a:b].lower(), vader.get(lem, 0.0))) for a, b, lem, *_ in c.tokens]
         others = [o for o in outlets if o != c.outlet]
         wp = (words or {}).get(c.id)
+        tp = (marked or {}).get(c.id)
+        inside = [(s0, e0) for s0, e0 in quotes[c.article] if s0 < c.end and e0 > c.start]
         for k, (a, b, lemma, pos, dep, _) in enumerate(c.tokens):
             word = text[a:b]
             if not is_candidate(word, pos):
                 continue
             low = word.lower()
+            if (lemma in technical or low in technical) and lemma not in framing and low not in framing:
+                continue
+            in_quote = any(s0 < a and b < e0 for s0, e0 in inside)
             val = vader.get(low, vader.get(lemma))
             ref = refs.get((c.id, k))
             # a label no other outlet gives this referent, which another outlet does name
@@ -254,10 +290,12 @@ def candidates(claims: Sequence[Claim], texts: dict[str, str], df: Counter, n_do
                 max([v for j, v in enumerate(charges) if j != k], default=0.0) / 4.0,
                 position[c.id],  # 0 for the headline or first sentence, 1 for the last
                 1.0 if own else 0.0,
+                1.0 if in_quote else 0.0,
+                float(tp[k]) if tp is not None and k < len(tp) and not np.isnan(tp[k]) else token_prior,
                 (bias or {}).get(c.id, prior),
                 float(wp[k]) if wp is not None and k < len(wp) and not np.isnan(wp[k]) else word_prior,
             )
-            out.append(Candidate(c, k, low, lemma, ref, f))
+            out.append(Candidate(c, k, low, lemma, ref, f, (c.speaker or "someone quoted") if in_quote else None))
     return out
 
 
@@ -336,8 +374,12 @@ def _why(cand: Candidate, p: float) -> str:
         bits.append(f"distinctive of {cand.claim.outlet} in this story (log-odds z {f['distinctive'] * 5:.1f})")
     if f["shared"] == 0.0:  # a story one outlet tells alone gets SHARED_PRIOR, never 0
         bits.append("no other outlet of the story uses it")
-    if f["quoted"]:
-        bits.append("inside a quotation")
+    if cand.speaker:
+        bits.append(f"inside quotation marks: the words of {cand.speaker}, not the outlet's")
+    elif f["quoted"]:
+        bits.append("in a sentence reporting what someone said")
+    if f["token_bias"] >= 0.5:
+        bits.append(f"the kind of word experts mark as loaded (loaded-word model P {f['token_bias']:.2f})")
     if f["word_bias"] >= 0.8:
         bits.append(f"reads as loaded where it stands (word model P {f['word_bias']:.2f})")
     if f["claim_bias"] >= 0.6:
@@ -348,9 +390,18 @@ def _why(cand: Candidate, p: float) -> str:
 class FramingProfiler:
     """Claims of one story -> {outlet: [FramingTerm]} (the story's framing profile)."""
 
-    def __init__(self, model: TermModel | None = None, threshold: float | None = None):
+    def __init__(self, model: TermModel | None = None, threshold: float | None = None, tokens=None):
         self.model = model
         self.threshold = threshold
+        self._tokens = tokens  # a compare.loaded.TokenModel; the bundled one by default
+
+    def tokens(self):
+        """The loaded-word token classifier, or None when its files are not installed."""
+        if self._tokens is None:
+            from .loaded import TokenModel
+
+            self._tokens = TokenModel()
+        return self._tokens if self._tokens.available() else None
 
     def _model(self) -> TermModel:
         if self.model is None:
@@ -359,7 +410,7 @@ class FramingProfiler:
 
     def describe(self) -> dict:
         m = self._model()
-        return {"framing_threshold": self._cut(m)} | (
+        return {"framing_threshold": self._cut(m), "framing_token_gate": m.token_gate} | (
             {"framing_fallback_threshold": self._cut(m.fallback)} if m.fallback is not None else {})
 
     def _cut(self, model: TermModel) -> float:
@@ -395,29 +446,64 @@ class FramingProfiler:
 
     def profile(self, claims: Sequence[Claim], texts: dict[str, str], df: Counter, n_docs: int,
                 bias: dict[str, float] | None = None,
-                words: dict[str, np.ndarray] | None = None) -> dict[str, tuple[FramingTerm, ...]]:
-        """The story's profile. ``bias``: each claim's sentence-model probability
-        (:meth:`TermModel.claim_bias`), ``words`` its words' word-model probabilities
-        (:meth:`TermModel.word_bias`); the model's priors where they are missing."""
+                words: dict[str, np.ndarray] | None = None,
+                marked: dict[str, np.ndarray] | None = None) -> dict[str, tuple[FramingTerm, ...]]:
+        """The story's profile in one call (:meth:`read`, then :meth:`terms`). ``bias``: each
+        claim's sentence-model probability (:meth:`TermModel.claim_bias`), ``words`` its words'
+        word-model probabilities (:meth:`TermModel.word_bias`), ``marked`` the loaded-word
+        model's (compare/loaded.py); the model's priors where they are missing."""
+        return self.terms(self.read(claims, texts, df, n_docs, bias, words), words, marked)
+
+    def read(self, claims: Sequence[Claim], texts: dict[str, str], df: Counter, n_docs: int,
+             bias: dict[str, float] | None = None,
+             words: dict[str, np.ndarray] | None = None) -> list[Candidate]:
+        """Every content word of one story's claims with its features, the loaded-word model's
+        prior in its place (see :meth:`to_read` and :meth:`terms`)."""
         m = self._model()
+        return candidates(claims, texts, df, n_docs, bias, m.claim_prior, words, m.word_prior, None, m.token_prior)
+
+    def to_read(self, cands: Sequence[Candidate], words: dict | None) -> set[str]:
+        """The claims the loaded-word model must read: those with a word the term model scores at
+        its gate or more before that model has read it (its pass costs as much as the
+        embedding's; the gate was chosen on basil-dev to keep recall, see the model card)."""
         use = self.scorer(words)
-        cut = self._cut(use)
-        cands = candidates(claims, texts, df, n_docs, bias, m.claim_prior, words, m.word_prior)
-        probs = self.score(cands, use)
-        found: dict[tuple[str, str], list] = {}
+        gate = self._model().token_gate
+        if gate <= 0:
+            return {c.claim.id for c in cands}
+        return {c.claim.id for c, p in zip(cands, self.score(cands, use), strict=True) if p >= gate}
+
+    def scored(self, cands: Sequence[Candidate], words: dict | None,
+               marked: dict[str, np.ndarray] | None) -> tuple[list[Candidate], np.ndarray]:
+        """The candidates with the loaded-word model's scores from ``marked`` where it has one,
+        and each one's P(loaded)."""
+        col = FRAMING_FEATURES.index("token_bias")
+        cands = [replace(c, features=c.features[:col] + (float(q),) + c.features[col + 1:])
+                 if marked and (w := marked.get(c.claim.id)) is not None and c.token < len(w)
+                 and not np.isnan(q := w[c.token]) else c for c in cands]
+        return cands, self.score(cands, self.scorer(words))
+
+    def terms(self, cands: Sequence[Candidate], words: dict | None,
+              marked: dict[str, np.ndarray] | None = None) -> dict[str, tuple[FramingTerm, ...]]:
+        """The profile from :meth:`read`'s candidates, each word's loaded-word score taken from
+        ``marked`` where it has one. Each outlet's own words come first, most loaded first, then
+        the words of the people it quotes."""
+        cut = self._cut(self.scorer(words))
+        cands, probs = self.scored(cands, words, marked)
+        found: dict[tuple[str, str, str | None], list] = {}
         for cand, p in zip(cands, probs, strict=True):
             if p >= cut:
-                key = (cand.claim.outlet, cand.word)
+                key = (cand.claim.outlet, cand.word, cand.speaker)
                 entry = found.setdefault(key, [cand, float(p), []])
                 if float(p) > entry[1]:
                     entry[0], entry[1] = cand, float(p)
                 if cand.claim.id not in entry[2]:
                     entry[2].append(cand.claim.id)
         out: dict[str, list[FramingTerm]] = {}
-        for (outlet, word), (cand, p, ids) in sorted(found.items(), key=lambda kv: (kv[0][0], -kv[1][1], kv[0][1])):
+        for (outlet, word, speaker), (cand, p, ids) in sorted(
+                found.items(), key=lambda kv: (kv[0][0], kv[0][2] is not None, -kv[1][1], kv[0][1], kv[0][2] or "")):
             out.setdefault(outlet, []).append(FramingTerm(
                 term=word, kind="label" if cand.referent else "loaded", referent=cand.referent,
-                claims=tuple(ids), why=_why(cand, p), score=round(p, 3)))
+                claims=tuple(ids), why=_why(cand, p), score=round(p, 3), speaker=speaker))
         return {o: tuple(ts) for o, ts in sorted(out.items())}
 
     def contrast(self, framing: tuple[tuple[str, tuple[FramingTerm, ...]], ...], claims: dict[str, Claim],
@@ -438,3 +524,147 @@ class FramingProfiler:
                 kept.append(t)
             out.append((outlet, tuple(kept)))
         return tuple(out)
+
+
+# usages of a name that take no side (compare/data/names.toml): a name of one of these is the
+# common ground other outlets' names are compared against, never a naming term by itself
+NEUTRAL_USAGES = frozenset({"international usage", "state name", "official phrasing", "capital for the state"})
+
+
+def _takes_side(usage: str) -> bool:
+    return usage not in NEUTRAL_USAGES and "international" not in usage
+
+
+def names_in(claim: Claim, variants: Sequence[tuple[str, object]], text: str | None = None) -> dict[str, list[str]]:
+    """referent id -> the names a claim gives it in its outlet's own voice, each referent read
+    on its own ("Khankendi" in "the Lachin-Khankendi road" names the town as well as the road);
+    within one referent the longest name claims its words first ("Karabakh" inside
+    "Nagorno-Karabakh" is not a name of its own). ``text``: the article, whose quotations
+    (the speaker's names, not the outlet's) are left out."""
+    body = text if text is not None else claim.text
+    lo, hi = (claim.start, claim.end) if text is not None else (0, len(body))
+    quoted = [(a, b) for a, b in quotations(body) if a < hi and b > lo]
+    out: dict[str, list[str]] = {}
+    taken: dict[str, list[tuple[int, int]]] = {}
+    for variant, ref in variants:  # longest first
+        if ref.metonymy:
+            continue
+        for m in re.compile(rf"(?<![\w]){re.escape(variant)}(?![\w])").finditer(body, lo, hi):
+            if any(a < m.end() and m.start() < b for a, b in taken.get(ref.id, [])):
+                continue
+            taken.setdefault(ref.id, []).append((m.start(), m.end()))
+            if any(a < m.start() and m.end() < b for a, b in quoted):
+                continue
+            if variant not in out.setdefault(ref.id, []):
+                out[ref.id].append(variant)
+    return {r: v for r, v in out.items() if v}
+
+
+def naming_terms(claims: Sequence[Claim], thread: Sequence[Claim],
+                 texts: dict[str, str] | None = None) -> dict[str, list[FramingTerm]]:
+    """Each outlet's names for the gazetteer's referents (compare/data/names.toml) that take a
+    side: across the thread the outlet writes, in its own voice, names of one usage only for the
+    referent, and that usage is one side's. One term per outlet and referent, its most written
+    name first; it lists the names the thread's other outlets give the referent and the
+    gazetteer's names of the other usages, so the reader sees both sides' names. ``texts``
+    (the articles) leave out names inside quotation marks."""
+    lex = load_lexicons()
+    refs = {r.id: r for r in lex.referents}
+    by_outlet: dict[str, dict[str, dict[str, list[str]]]] = {}  # outlet -> referent -> name -> claims
+    for c in thread:
+        body = texts.get(c.article) if texts else None
+        for rid, found in names_in(c, lex.variants, body).items():
+            for name in found:
+                by_outlet.setdefault(c.outlet, {}).setdefault(rid, {}).setdefault(name, []).append(c.id)
+    in_story = {c.id for c in claims}
+    out: dict[str, list[FramingTerm]] = {}
+    for outlet in sorted({c.outlet for c in claims}):
+        for rid, names in sorted(by_outlet.get(outlet, {}).items()):
+            ref = refs[rid]
+            usages = {ref.variants[n] for n in names}
+            ids = tuple(dict.fromkeys(i for n in sorted(names) for i in names[n] if i in in_story))
+            if len(usages) != 1 or not _takes_side(usage := next(iter(usages))) or not ids:
+                continue
+            written = sorted(names, key=lambda n: (-len(names[n]), n))
+            writers: dict[str, list[str]] = {}
+            for o, refs_of in sorted(by_outlet.items()):
+                for n in refs_of.get(rid, {}) if o != outlet else ():
+                    if ref.variants[n] != usage:
+                        writers.setdefault(n, []).append(o)
+            others = tuple((o, n, "") for n, os in sorted(writers.items()) for o in os)
+            gazetteer = tuple(("", n, u) for n, u in sorted(ref.variants.items())
+                              if u != usage and n not in writers and not any(n in m or m in n for m in names))
+            said = "; ".join(f"{and_join(os)} {'writes' if len(os) == 1 else 'write'} \"{n}\""
+                             for n, os in sorted(writers.items()))
+            also = "; ".join(f"\"{n}\" ({u})" for _, n, u in gazetteer)
+            why = (f"the {usage} for the {ref.label}"
+                   + (f" (it also writes {', '.join(repr(n) for n in written[1:])})" if len(written) > 1 else "")
+                   + (f", where {said}" if said else "") + (f"; also called {also}" if also else ""))
+            out.setdefault(outlet, []).append(FramingTerm(
+                term=written[0], kind="naming", referent=ref.label, claims=ids, why=why, instead=others + gazetteer))
+    return out
+
+
+def merged(profile: dict[str, tuple[FramingTerm, ...]], extra: dict[str, list[FramingTerm]]
+           ) -> dict[str, tuple[FramingTerm, ...]]:
+    """A story's profile with terms found elsewhere (naming terms, the facts' wording and naming
+    signals) added where the outlet's profile lacks them (by word and speaker); the outlet's own
+    words first, names next, the words of people quoted last."""
+    out = {o: list(ts) for o, ts in profile.items()}
+    for outlet, terms in extra.items():
+        have = {(t.term.lower(), t.speaker) for t in out.get(outlet, [])}
+        for t in terms:
+            if (t.term.lower(), t.speaker) not in have:
+                out.setdefault(outlet, []).append(t)
+                have.add((t.term.lower(), t.speaker))
+    return {o: tuple(sorted(ts, key=lambda t: (t.speaker is not None, t.kind == "naming", -t.score)))
+            for o, ts in sorted(out.items())}
+
+
+def own_words(stories, claims: dict[str, Claim], texts: dict[str, str]) -> dict[str, list[tuple[str, str, str]]]:
+    """claim id -> (word, lemma, why) for each term of the stories' profiles in the outlet's own
+    voice (not a name, not inside quotation marks): what the facts' wording signals read."""
+    out: dict[str, list[tuple[str, str, str]]] = {}
+    for s in stories:
+        for outlet, terms in s.framing:
+            for t in terms:
+                if t.speaker is not None or t.kind == "naming" or t.score <= 0:
+                    continue
+                for cid in t.claims:
+                    c = claims.get(cid)
+                    if c is None:
+                        continue
+                    body = texts[c.article]
+                    lemma = next((lem for a, b, lem, *_ in c.tokens if body[a:b].lower() == t.term), t.term)
+                    out.setdefault(cid, []).append(
+                        (t.term, lemma, f"in {outlet}'s framing profile, P(loaded) {t.score:.2f}"))
+    return out
+
+
+def with_fact_terms(stories, clusters, claims: dict[str, Claim]) -> list:
+    """The stories with each term a fact's wording or naming signal names for an outlet added to
+    that outlet's profile where it is missing (framing-lexicon words and names; the profile's own
+    terms are there already), so that a word named in a fact is in its outlet's profile. The
+    term's sentences are the outlet's claims of the fact that hold it."""
+    lex = load_lexicons()
+    extra: dict[str, dict[str, list[FramingTerm]]] = {}
+    for cl in clusters:
+        for sig in cl.signals:
+            if sig.kind not in ("wording", "naming"):
+                continue
+            for outlet, words in sig.terms.items():
+                mine = [claims[c] for c in cl.claims if c in claims and claims[c].outlet == outlet]
+                for w in words:
+                    if sig.kind == "wording" and w not in lex.framing:
+                        continue  # a profile term already, or a distinctive word (evidence only)
+                    stem = re.escape(w[:max(3, len(w) - 1)]) if sig.kind == "wording" else re.escape(w)
+                    held = tuple(c.id for c in mine if re.search(rf"(?<!\w){stem}", c.text, re.IGNORECASE))
+                    if not held:
+                        continue
+                    kind = "naming" if sig.kind == "naming" else "loaded"
+                    why = (f"named in fact {cl.id}: {sig.detail}" if kind == "naming" else
+                           f"in the framing lexicon ({lex.framing[w]}); another outlet tells fact {cl.id} without it")
+                    extra.setdefault(cl.story, {}).setdefault(outlet, []).append(FramingTerm(
+                        term=w, kind=kind, referent=None, claims=held, why=why))
+    return [replace(s, framing=tuple(merged(dict(s.framing), extra[s.id]).items())) if s.id in extra else s
+            for s in stories]

@@ -23,7 +23,7 @@ from .copies import find_copies
 from .embed import Embedder, MultilingualEmbedder, OnnxEmbedder
 from .errors import CorpusError
 from .facts import FactInputs, build_facts
-from .framing import FramingProfiler, document_frequency, word_spans
+from .framing import FramingProfiler, document_frequency, merged, naming_terms, own_words, with_fact_terms, word_spans
 from .ingest import MAX_ARTICLE_CHARS, load_outlets, read_articles
 from .ingest.web import Fetcher, is_url
 from .linkage import relabel_in_order
@@ -62,6 +62,21 @@ class Prepared:
     # the claims' multilingual embeddings (computed when read), when some article is not in English
     bridge: LazyVectors | None = None
     skipped: list[tuple[str, str]] = field(default_factory=list)  # inputs that could not be read
+
+
+class _TokenScores:
+    """The loaded-word model seen as an embedder of word scores only (no text vector), so that
+    the pipeline's cache keeps its scores as it keeps word vectors."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def describe(self) -> dict:
+        return {"name": "loaded-words", "digest": self.model.digest()}
+
+    def encode_words(self, texts, spans, reduce=None):
+        scores = self.model.score(texts, spans)
+        return [np.zeros(0, dtype=np.float32)] * len(texts), [reduce(w) if reduce else w for w in scores]
 
 
 class Pipeline:
@@ -286,6 +301,13 @@ class Pipeline:
         for c in claims:
             by_story[story_of[c.article]].append(c)
             by_thread[thread_of[story_of[c.article]]].append(c)
+        # the framing profile first: the facts' wording signals read the words it flags
+        texts = {a.id: a.text for a in articles}
+        embedder = self.embedder.describe()
+        stories = self._profiles(stories, claims, by_story, by_thread, english, texts, prep)
+        timings["framing"] = time.perf_counter() - t
+
+        t = time.perf_counter()
         background = lemma_counts(en_claims)  # counted once, not once per thread
         contexts = {tid: story_context([c for c in members if c.article in english], background)
                     for tid, members in by_thread.items()}
@@ -293,21 +315,14 @@ class Pipeline:
         copies = find_copies(articles, claims)
         clusters, graded_by_id = build_facts(
             FactInputs(articles, claims, labels, judged, graded, stories, emb, english, contexts, self.related,
-                       copies),
+                       copies, loaded=own_words(stories, {c.id: c for c in claims}, texts)),
             self.contradiction)
         timings["diverge"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        texts = {a.id: a.text for a in articles}
-        df, n_docs = document_frequency(claims)
-        embedder = self.embedder.describe()
-        bias = dict(zip([c.id for c in claims], self.profiler.claim_bias(emb, embedder.get("name")).tolist(),
-                        strict=True))
-        stories = [replace(s, framing=tuple(self.profiler.profile(
-            [c for c in by_story[s.id] if c.article in english], texts, df, n_docs, bias, prep.words).items()))
-            for s in stories]
         stories = self._contrast(stories, claims, clusters, texts)
-        timings["framing"] = time.perf_counter() - t
+        stories = with_fact_terms(stories, clusters, {c.id: c for c in claims})
+        timings["framing"] += time.perf_counter() - t
         log.info("timings: %s", ", ".join(f"{k} {v:.2f} s" for k, v in timings.items()))
 
         return Report(
@@ -332,6 +347,27 @@ class Pipeline:
             copies=copies,
         )
 
+    def _profiles(self, stories: list[Story], claims: list[Claim], by_story: dict[str, list[Claim]],
+                  by_thread: dict[str, list[Claim]], english: set[str], texts: dict[str, str],
+                  prep: Prepared) -> list[Story]:
+        """Each story with its framing profile: every English claim's words scored (the
+        loaded-word model, the word and sentence models, the term model), plus each outlet's
+        side-taking names read across the story's thread."""
+        df, n_docs = document_frequency(claims)
+        bias = dict(zip([c.id for c in claims], self.profiler.claim_bias(
+            prep.embeddings, self.embedder.describe().get("name")).tolist(), strict=True))
+
+        def read(members: list[Claim]) -> list[Claim]:
+            return [c for c in members if c.article in english]
+
+        cands = {s.id: self.profiler.read(read(by_story[s.id]), texts, df, n_docs, bias, prep.words)
+                 for s in stories}
+        need = set().union(*(self.profiler.to_read(cs, prep.words) for cs in cands.values()))
+        marked = self._marked([c for c in claims if c.id in need], texts)
+        return [replace(s, framing=tuple(merged(
+            self.profiler.terms(cands[s.id], prep.words, marked),
+            naming_terms(read(by_story[s.id]), read(by_thread[s.thread]), texts)).items())) for s in stories]
+
     def _contrast(self, stories: list[Story], claims: list[Claim], clusters: list[Cluster],
                   texts: dict[str, str]) -> list[Story]:
         """Loaded terms in facts several outlets tell, with the words the other outlets put in
@@ -350,6 +386,18 @@ class Pipeline:
         vectors = dict(zip([c.id for c in chosen], self._word_vectors(said, spans), strict=True))
         by_id = {c.id: c for c in claims}
         return [replace(s, framing=self.profiler.contrast(s.framing, by_id, texts, fact_of, vectors)) for s in stories]
+
+    def _marked(self, claims: list[Claim], texts: dict[str, str]) -> dict[str, np.ndarray] | None:
+        """Each claim's words scored by the loaded-word token classifier (compare/loaded.py), one
+        number per token (NaN where the framing model scores no word), from the cache where it
+        holds them; None when the model is not installed."""
+        model = self.profiler.tokens()
+        if model is None:
+            return None
+        said = [" ".join(c.text.split()) for c in claims]
+        spans = [word_spans(c, texts[c.article], t) for c, t in zip(claims, said, strict=True)]
+        scores = self._encode(said, spans, "loaded words", lambda w: w, _TokenScores(model))[1]
+        return {c.id: np.asarray(w, dtype=np.float32) for c, w in zip(claims, scores, strict=True)}
 
     def _word_vectors(self, texts: list[str], spans: list[list[tuple[int, int]]]) -> list[np.ndarray]:
         """Each text's word vectors (float16, a row per span), from the embedder or the cache."""

@@ -260,14 +260,18 @@ class FramingTerm:
     """A word an outlet's own text loads what it reports with, or labels a named referent with."""
 
     term: str
-    kind: str  # "loaded" | "label" | "substitution"
+    kind: str  # "loaded" | "label" | "substitution" | "naming"
     referent: str | None
     claims: tuple[str, ...]
     why: str
     score: float = 0.0
     # kind "substitution": the word each other outlet uses in its place in the same fact, as
-    # (outlet, word, fact id), from a word alignment of the two tellings
+    # (outlet, word, fact id), from a word alignment of the two tellings; kind "naming": the
+    # names other outlets give the referent, as (outlet, name, fact id or ""), and the names the
+    # gazetteer gives it, as ("", name, its usage)
     instead: tuple[tuple[str, str, str], ...] = ()
+    # whose words these are when they stand inside quotation marks (None: the outlet's own)
+    speaker: str | None = None
 
 
 @dataclass(frozen=True)
@@ -348,8 +352,9 @@ class Report:
             "stories": [
                 {"id": s.id, "articles": list(s.articles), "title": s.title, "thread": s.thread,
                  "framing": {o: [{"term": t.term, "kind": t.kind, "referent": t.referent,
-                                  "claims": list(t.claims), "why": t.why, "score": t.score,
-                                  "instead": [{"outlet": o, "word": w, "fact": f} for o, w, f in t.instead]}
+                                  "claims": list(t.claims), "why": t.why, "score": t.score, "speaker": t.speaker,
+                                  "instead": [{"outlet": o, "word": w, "fact": f} if o else {"name": w, "usage": f}
+                                              for o, w, f in t.instead]}
                                  for t in terms] for o, terms in s.framing}}
                 for s in self.stories
             ],

@@ -1,14 +1,22 @@
+import numpy as np
 import pytest
 
+from compare.diverge import load_lexicons, wording_signal
 from compare.framing import (
     FRAMING_FEATURES,
     FramingProfiler,
     TermModel,
     candidates,
     document_frequency,
+    merged,
+    naming_terms,
+    own_words,
+    quotations,
     vader_lexicon,
+    with_fact_terms,
 )
 from compare.ingest import parse_article
+from compare.schema import Cluster, FramingTerm, Signal, Story
 
 
 @pytest.fixture()
@@ -51,7 +59,8 @@ def test_candidates_read_charge_role_and_referent(story):
 def test_profile_names_the_loaded_words_and_labels_with_why(story):
     arts, claims = story
     df, n = document_frequency(claims)
-    model = TermModel(coef=(4.0, 0.5, 2.0, 0, 0, 0, 0, 0.5, 3.0, 1.0, -2.0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), intercept=-2.0,
+    model = TermModel(coef=(4.0, 0.5, 2.0, 0, 0, 0, 0, 0.5, 3.0, 1.0, -2.0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0),
+                      intercept=-2.0,
                       threshold=0.5)
     prof = FramingProfiler(model).profile(claims, {a.id: a.text for a in arts}, df, n)
     fox = {t.term: t for t in prof["Fox"]}
@@ -193,3 +202,166 @@ def test_a_flagged_word_another_outlet_replaces_becomes_a_substitution(extractor
     same = FramingProfiler(TermModel((), 0, 0.5)).contrast(
         (("Fox", (term,)),), {fox.id: fox, nyt.id: nyt}, body, {}, vectors)
     assert same[0][1][0].kind == "loaded" and same[0][1][0].instead == ()
+
+
+# --- one framing account: quoted words are the speaker's, the technical vocabulary is not
+# loaded, side-taking names are grouped by referent, facts and profile name the same words ---
+
+
+def _articles(extractor, texts):
+    arts = [parse_article(t, f"{k}.txt", k, {"outlet": o}, [], [])[0] for k, (o, t) in texts.items()]
+    return arts, extractor.extract(arts)
+
+
+def _feature(cands, word, name):
+    c = next(c for c in cands if c.word == word)
+    return dict(zip(FRAMING_FEATURES, c.features, strict=True))[name]
+
+
+def test_quotations_are_found_in_every_style():
+    text = 'He said “a reckless plan” and "a bold move", «un plan», then left.'
+    spans = [text[a:b] for a, b in quotations(text)]
+    assert spans == ["“a reckless plan”", '"a bold move"', "«un plan»"]
+
+
+def test_a_word_inside_quotation_marks_is_the_speakers_and_comes_after_the_outlets_own(extractor):
+    arts, claims = _articles(extractor, {
+        "a": ("Wire", 'The senator called the bill "a reckless disaster," aides said. '
+                      "Critics slammed the ruinous plan on Tuesday."),
+    })
+    df, n = document_frequency(claims)
+    texts = {a.id: a.text for a in arts}
+    cands = candidates(claims, texts, df, n)
+    assert _feature(cands, "reckless", "in_quote") == 1.0
+    assert _feature(cands, "ruinous", "in_quote") == 0.0
+    reckless = next(c for c in cands if c.word == "reckless")
+    assert reckless.speaker  # whose words: the claim's speaker, or "someone quoted"
+    # a model that flags charged words, whatever their voice
+    coef = [0.0] * len(FRAMING_FEATURES)
+    coef[FRAMING_FEATURES.index("vader")] = 12.0
+    prof = FramingProfiler(TermModel(tuple(coef), -2.0, 0.5)).profile(claims, texts, df, n)["Wire"]
+    terms = [t.term for t in prof]
+    assert "reckless" in terms and "ruinous" in terms
+    assert terms.index("ruinous") < terms.index("reckless")  # own words first
+    quoted = next(t for t in prof if t.term == "reckless")
+    assert quoted.speaker and "not the outlet's" in quoted.why
+    assert next(t for t in prof if t.term == "ruinous").speaker is None
+
+
+def test_the_technical_vocabulary_is_never_a_candidate_unless_the_lexicon_lists_it(extractor):
+    arts, claims = _articles(extractor, {
+        "a": ("Wire", "The ministers agreed to start delimiting the border after a constructive exchange. "
+                      "The occupation of the district went on."),
+    })
+    df, n = document_frequency(claims)
+    words = {c.word for c in candidates(claims, {a.id: a.text for a in arts}, df, n)}
+    assert not {"delimiting", "constructive", "border"} & words
+    assert "occupation" in words  # in the framing lexicon: the data says it takes a side
+    lex = load_lexicons()
+    assert {"delimit", "constructive", "ceasefire"} <= lex.technical
+    assert not lex.technical & set(lex.framing)  # no word is both
+
+
+def test_a_side_taking_name_is_a_naming_term_with_the_other_sides_name_beside_it(extractor):
+    arts, claims = _articles(extractor, {
+        "arka": ("ARKA", "The town of Shushi was handed over in 2020."),
+        "trt": ("TRT", "A checkpoint stands on the Lachin-Khankendi road."),
+        "tass": ("TASS", "Talks on the road to Stepanakert went on."),
+    })
+    arka = [c for c in claims if c.outlet == "ARKA"]
+    alone = naming_terms(arka, arka)["ARKA"]  # a story one outlet tells alone is read too
+    shushi = next(t for t in alone if t.term == "Shushi")
+    assert shushi.kind == "naming" and "Armenian usage" in shushi.why and '"Shusha"' in shushi.why
+    assert ("", "Shusha", "Azerbaijani usage") in shushi.instead
+    trt = naming_terms([c for c in claims if c.outlet == "TRT"], claims)["TRT"]
+    khankendi = next(t for t in trt if t.term == "Khankendi")  # inside "Lachin-Khankendi road"
+    assert ("TASS", "Stepanakert", "") in khankendi.instead and "TASS writes" in khankendi.why
+    road = next(t for t in trt if t.term == "Lachin-Khankendi road")
+    assert road.referent == "road linking Armenia and Karabakh"
+    # a name of the international usage is common ground, not a naming term
+    arts2, claims2 = _articles(extractor, {"x": ("AP", "Fighting flared in Nagorno-Karabakh.")})
+    assert naming_terms(claims2, claims2) == {}
+
+
+def test_an_outlet_writing_both_sides_names_has_no_naming_term(extractor):
+    arts, claims = _articles(extractor, {
+        "a": ("AP", "Stepanakert, which Azerbaijan calls Khankendi, was quiet."),
+    })
+    assert naming_terms(claims, claims) == {}
+
+
+def test_the_wording_signal_reads_the_profiles_words(extractor):
+    arts, claims = _articles(extractor, {
+        "a": ("A", "The leaders lashed out at each other over the corridor."),
+        "b": ("B", "The leaders argued with each other over the corridor."),
+    })
+    groups = {"A": [claims[0]], "B": [claims[1]]}
+    assert wording_signal(groups) is None  # the lexicon alone has nothing here
+    flagged = {claims[0].id: [("lashed", "lash", "in A's framing profile, P(loaded) 0.94")]}
+    sig = wording_signal(groups, flagged=flagged)
+    assert sig is not None and sig.terms["A"] == ["lashed"] and "P(loaded) 0.94" in sig.detail
+    assert "where B does not" in sig.detail
+    # a word both tellings use is no choice of words
+    same = {claims[0].id: flagged[claims[0].id], claims[1].id: [("leaders", "leader", "x")]}
+    assert wording_signal(groups, flagged=same).terms.get("B") == []
+
+
+def test_profile_and_facts_give_one_account(extractor):
+    arts, claims = _articles(extractor, {
+        "a": ("A", "Troops liberated the town of Shusha on Sunday."),
+        "b": ("B", "Troops took the town of Shushi on Sunday."),
+    })
+    texts = {a.id: a.text for a in arts}
+    lashed = FramingTerm("troops", "loaded", None, (claims[0].id,), "w", 0.9)
+    quoted = FramingTerm("took", "loaded", None, (claims[1].id,), "w", 0.95, speaker="a general")
+    story = Story("s1", tuple(a.id for a in arts), "t", framing=(("A", (lashed,)), ("B", (quoted,))))
+    words = own_words([story], {c.id: c for c in claims}, texts)
+    assert words == {claims[0].id: [("troops", "troop", "in A's framing profile, P(loaded) 0.90")]}
+    # the lexicon's word named in a fact joins the outlet's profile, with the fact's sentence
+    sig = Signal("wording", ("A", "B"), {"A": ["liberate"], "B": []}, "A uses 'liberate'")
+    name = Signal("naming", ("A", "B"), {"A": ["Shusha"], "B": ["Shushi"]}, "Shusha vs Shushi")
+    cl = Cluster("f001", "s1", tuple(c.id for c in claims), ("A", "B"), "diverge", (sig, name), 2.0)
+    out = dict(with_fact_terms([story], [cl], {c.id: c for c in claims})[0].framing)
+    a = {t.term: t for t in out["A"]}
+    assert a["liberate"].claims == (claims[0].id,) and "fact f001" in a["liberate"].why
+    assert a["Shusha"].kind == "naming" and dict(out)["B"][0].term == "Shushi"  # B's own name first
+    assert [t.term for t in out["B"]][-1] == "took"  # the quoted word last
+
+
+def test_merged_keeps_one_term_per_word_and_voice():
+    own = FramingTerm("reckless", "loaded", None, ("c1",), "w", 0.9)
+    again = FramingTerm("Reckless", "loaded", None, ("c2",), "w", 0.0)
+    name = FramingTerm("Shushi", "naming", "town", ("c3",), "w")
+    out = merged({"A": (own,)}, {"A": [again, name]})
+    assert [t.term for t in out["A"]] == ["reckless", "Shushi"]
+
+
+def test_the_loaded_word_model_reads_only_the_claims_the_gate_passes_and_its_scores_count(extractor):
+    arts, claims = _articles(extractor, {
+        "a": ("Wire", "Critics slammed the reckless plan. The ministers met on Tuesday."),
+    })
+    df, n = document_frequency(claims)
+    texts = {a.id: a.text for a in arts}
+    coef = [0.0] * len(FRAMING_FEATURES)
+    coef[FRAMING_FEATURES.index("vader")] = 12.0
+    coef[FRAMING_FEATURES.index("token_bias")] = 12.0
+    prof = FramingProfiler(TermModel(tuple(coef), -6.0, 0.5, token_prior=0.0, token_gate=0.05))
+    cands = prof.read(claims, texts, df, n)
+    assert prof.to_read(cands, None) == {claims[0].id}  # "reckless" is charged; the meeting is not
+    plain = {t.term for t in prof.terms(cands, None).get("Wire", ())}
+    # the loaded-word model's score lifts a word the lexicons miss
+    k = next(i for i, t in enumerate(claims[0].tokens) if texts[claims[0].article][t[0]:t[1]] == "plan")
+    marks = np.full(len(claims[0].tokens), np.nan, dtype=np.float32)
+    marks[k] = 0.9
+    lifted = {t.term for t in prof.terms(cands, None, {claims[0].id: marks})["Wire"]}
+    assert "plan" not in plain and "plan" in lifted
+
+
+def test_a_name_inside_quotation_marks_is_the_speakers_not_a_naming_term(extractor):
+    arts, claims = _articles(extractor, {
+        "a": ("AP", 'The minister said "Shushi will be ours again," and left.'),
+    })
+    texts = {a.id: a.text for a in arts}
+    assert naming_terms(claims, claims, texts) == {} and naming_terms(claims, claims) == {}
+    arts, claims = _articles(extractor, {"a": ("AP", "The minister said Shushi will be theirs again.")})
+    assert naming_terms(claims, claims)["AP"][0].term == "Shushi"

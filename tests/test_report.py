@@ -592,8 +592,8 @@ def test_html_shows_each_outlets_framing_profile_with_its_sentences():
     html = render_html(framed_report())
     story = html[html.index('<section class="story" id="story-s1">'):html.index("<h2>Articles</h2>")]
     _in_order(story, "<h4>Overview</h4>", "<h4>Agreement between outlets</h4>", "<h4>Framing profile</h4>",
-              '<p class="framing-outlet none" data-outlet="AP"><span class="outlet">AP</span>: no loaded word or '
-              "label found.</p>",
+              '<p class="framing-outlet none" data-outlet="AP"><span class="outlet">AP</span>: no loaded word, '
+              "label or side-taking name found.</p>",
               '<details class="framing-outlet" id="framing-s1-2" data-outlet="Fox">',
               '<summary><span class="outlet">Fox</span>: 2 terms, most loaded “reckless”, “dictator”</summary>',
               '<strong>reckless</strong> <span class="kind">loaded</span>', RECKLESS_WHY,
@@ -611,7 +611,7 @@ def test_html_shows_each_outlets_framing_profile_with_its_sentences():
 def test_markdown_lists_each_outlets_framing_profile():
     md = render_markdown(framed_report())
     _in_order(md, "#### Agreement between outlets\n", "#### Framing profile\n",
-              "- **AP**: no loaded word or label found.\n",
+              "- **AP**: no loaded word, label or side-taking name found.\n",
               "- **Fox** (2 terms)\n"
               f"  - **reckless** (loaded): {RECKLESS_WHY}\n"
               "    - The **reckless** launch alarmed Tokyo.\n"

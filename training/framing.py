@@ -15,12 +15,13 @@ Precision first: the cut is the highest one that keeps lex recall at MIN_RECALL 
 margin over the issue's 0.5 for news the model never saw) at no more than TARGET_DENSITY flagged
 words per word. ``--write`` fits on all 80 triplets and ships it with that cut.
 
-Three models are stacked, each scored out of fold for the one above it: the sentence model
+Four models are stacked, each scored out of fold for the one above it: the sentence model
 (claim embedding -> P(experts marked a span in the claim)), the word model (a word's contextual
-vector from the same transformer pass -> P(the word is inside a `lex` span)), and the term model
-over FRAMING_FEATURES, which reads both.
+vector from the same transformer pass -> P(the word is inside a `lex` span)), the token
+classifier (training/framing_tokens.py, fine-tuned on BABE and basil-dev: its out-of-fold scores
+on basil-dev, by the same folds), and the term model over FRAMING_FEATURES, which reads all three.
 
-    python training/framing.py [--cache .train/stories] [--data ../shared/data] [--write]
+    python training/framing.py [--cache .train/stories] [--tokens .train/tokens] [--write]
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def spans(root: Path, article) -> dict[str, list[tuple[int, int]]]:
     return out
 
 
-def load(cache: Path):
+def load(cache: Path, tokens: Path):
     with open(cache / "basil.pkl", "rb") as fh:
         d = pickle.load(fh)
     prep = d["prep"]
@@ -79,16 +80,18 @@ def load(cache: Path):
     df, n = document_frequency(prep.claims)
     claim_model, bias = sentence_model(prep, story, marks)
     word_model, word_p = words_model(prep, story, marks, word_vectors(cache, prep))
+    with open(tokens / "oof_basil.pkl", "rb") as fh:
+        marked = pickle.load(fh)
     rows, x, y, inside = [], [], [], []
     by_story: dict[str, list] = {}
     for c in prep.claims:
         by_story.setdefault(story[c.article], []).append(c)
     for sid in sorted(by_story):
-        for cand in candidates(by_story[sid], texts, df, n, bias, words=word_p):
+        for cand in candidates(by_story[sid], texts, df, n, bias, words=word_p, marked=marked):
             a, b = cand.claim.tokens[cand.token][:2]
             m = marks[cand.claim.article]
             lex = any(s <= a and b <= e for s, e in m["lex"])
-            rows.append((sid, cand.claim.article, a, b))
+            rows.append((sid, cand.claim.article, a, b, cand.claim.id))
             x.append(cand.features)
             y.append(lex)
             inside.append(lex or any(s <= a and b <= e for s, e in m["inf"]))
@@ -166,7 +169,7 @@ def _claim_fit(x, y) -> LogisticRegression:
 def measure(rows, p, cut, inside, marks, words) -> tuple[float, float, float]:
     flagged = p >= cut
     hit: set[tuple[str, int]] = set()
-    for (_, art, a, b), f in zip(rows, flagged, strict=True):
+    for (_, art, a, b, *_), f in zip(rows, flagged, strict=True):
         if f:
             for k, (s, e) in enumerate(marks[art]["lex"]):
                 if s <= a and b <= e:
@@ -200,12 +203,45 @@ def sweep(rows, x, y, f, inside, marks, words, name: str) -> float:
     return float(cut)
 
 
+def gate_table(rows, x, y, f, inside, marks, words, cut: float, col: int, prior: float) -> float:
+    """The loaded-word model reads only the claims whose words the term model, reading the
+    model's prior in its place, already scores at the gate or more (its forward pass costs as
+    much as the embedding's). For each gate: the share of claims it reads and the three figures
+    at ``cut``, out of fold. Returns the highest gate that keeps lex recall within 0.01 of
+    reading every claim."""
+    p, p1 = np.zeros(len(y)), np.zeros(len(y))
+    x1 = x.copy()
+    x1[:, col] = prior
+    for k in range(5):
+        lr = fit(x[f != k], y[f != k])
+        p[f == k] = lr.predict_proba(x[f == k])[:, 1]
+        p1[f == k] = lr.predict_proba(x1[f == k])[:, 1]
+    claim = np.array([r[4] for r in rows])
+    best: dict[str, float] = {}
+    for cid, q in zip(claim, p1, strict=True):
+        best[cid] = max(best.get(cid, 0.0), q)
+    top = np.array([best[c] for c in claim])
+    full, _, _ = measure(rows, p, cut, inside, marks, words)
+    print(f"gate on the term model's P without the loaded-word model (cut {cut})\n"
+          "gate   claims read  lex recall  terms/word  inside experts' spans")
+    chosen = 0.0
+    for g in np.round(np.arange(0.0, 0.81, 0.05), 3):
+        read = top >= g
+        r, dens, prec = measure(rows, np.where(read, p, p1), cut, inside, marks, words)
+        print(f"{g:5.2f}  {len(set(claim[read])) / len(best):11.3f}  {r:10.3f}  {dens:10.4f}  {prec:10.3f}")
+        if r >= full - 0.01:
+            chosen = float(g)
+    print(f"gate chosen: {chosen}")
+    return chosen
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cache", type=Path, default=Path(".train/stories"))
+    ap.add_argument("--tokens", type=Path, default=Path(".train/tokens"))
     ap.add_argument("--write", action="store_true")
     args = ap.parse_args()
-    rows, x, y, inside, marks, words, claim_model, word_model = load(args.cache)
+    rows, x, y, inside, marks, words, claim_model, word_model = load(args.cache, args.tokens)
     with open(args.cache / "basil.pkl", "rb") as fh:
         embedder = pickle.load(fh).get("embedder", DEFAULT_MODEL)  # caches before it was kept
     print(f"{len(y)} content words, {y.sum()} inside lex spans, "
@@ -213,6 +249,8 @@ def main() -> None:
     fold = folds_of([r[0] for r in rows])
     f = np.array([fold[r[0]] for r in rows])
     cut = sweep(rows, x, y, f, inside, marks, words, "the full model")
+    token = FRAMING_FEATURES.index("token_bias")
+    gate = gate_table(rows, x, y, f, inside, marks, words, cut, token, float(np.mean(x[:, token])))
     plain_x = x[:, :len(PLAIN_FEATURES)]
     plain_cut = sweep(rows, plain_x, y, f, inside, marks, words, "the fallback (no word or sentence vectors)")
     lr, plain = fit(x, y), fit(plain_x, y)
@@ -223,15 +261,18 @@ def main() -> None:
             "features": list(FRAMING_FEATURES),
             **linear(lr),
             "threshold": cut,
+            "token_gate": gate,
             **linear(claim_model, "claim_"),
             # a claim embedded by another model reads as the average claim
             "claim_prior": round(float(np.mean(x[:, FRAMING_FEATURES.index("claim_bias")])), 4),
             "claim_embedder": embedder,
             **linear(word_model, "word_"),
             "word_prior": round(float(np.mean(x[:, FRAMING_FEATURES.index("word_bias")])), 4),
+            "token_prior": round(float(np.mean(x[:, FRAMING_FEATURES.index("token_bias")])), 4),
             "fallback": {"features": list(PLAIN_FEATURES),
                          **linear(plain), "threshold": plain_cut},
-            "fitted_on": "basil-dev (80 triplets, 240 articles): words inside the experts' lex spans",
+            "fitted_on": "basil-dev (80 triplets, 240 articles): words inside the experts' lex spans; "
+                         "token_bias from the loaded-word model (BABE + basil-dev, out of fold)",
         }, indent=2) + "\n")
         print(f"wrote {MODEL_PATH}")
 

@@ -103,7 +103,9 @@ def select_words(story: Story, claims: dict[str, Claim], k: int = WORDS_PER_STOR
     """Up to ``k`` terms of the story's framing profile for word-choice exercises, each with a
     sentence to show: highest score first, one per outlet while another outlet has one, a word and
     a sentence once (the same sentence twice would ask the same question)."""
-    pool = [(t, tl) for _, terms in story.framing for t in terms if (tl := _sentence(t, claims)) is not None]
+    # the outlet's own words: a quoted word is the speaker's, a name is no word choice to explain
+    pool = [(t, tl) for _, terms in story.framing for t in terms
+            if t.speaker is None and t.kind != "naming" and (tl := _sentence(t, claims)) is not None]
     pool.sort(key=lambda x: (-x[0].score, x[1].outlet, x[0].term))
     picked: list[tuple[FramingTerm, Telling]] = []
     for spread in (True, False):

@@ -127,14 +127,16 @@ def mark_term(claim: Claim, term: FramingTerm) -> Telling:
 
 
 def framing_profile(story: Story, outlets: list[str], claims: dict[str, Claim]) -> list[dict]:
-    """Each outlet of a story (``outlets`` and those the profile names) with its framing terms,
-    most loaded first, each with the sentences it occurs in in text order; no terms, an empty list."""
+    """Each outlet of a story (``outlets`` and those the profile names) with its framing terms:
+    its own words most loaded first, then its side-taking names, then the words of the people it
+    quotes; each with the sentences it occurs in in text order; no terms, an empty list."""
     given = dict(story.framing)
     order = {a: i for i, a in enumerate(story.articles)}
     rows = []
     for o in sorted(set(outlets) | set(given)):
         framed = []
-        for t in sorted(given.get(o, ()), key=lambda t: -t.score):  # stable: the profile's order on ties
+        # stable: the profile's order on ties
+        for t in sorted(given.get(o, ()), key=lambda t: (t.speaker is not None, t.kind == "naming", -t.score)):
             found = sorted((claims[i] for i in dict.fromkeys(t.claims) if i in claims),
                            key=lambda c: (order.get(c.article, len(order)), c.article, c.start))
             framed.append(Framed(t, tuple(mark_term(c, t) for c in found)))
