@@ -113,6 +113,9 @@ class TermModel:
     # the token classifier reads a claim only when a word of it scores this or more with
     # ``token_prior`` in its place (0: every claim)
     token_gate: float = 0.0
+    # a word the framing lexicon lists is flagged from this cut (the lexicon and the model
+    # agree); None: the threshold
+    lexicon_threshold: float | None = None
 
     @classmethod
     def load(cls, path: str | Path = MODEL_PATH) -> TermModel:
@@ -124,8 +127,9 @@ class TermModel:
         return cls(tuple(d["coef"]), d["intercept"], d["threshold"], tuple(d.get("claim_coef", ())),
                    d.get("claim_intercept", 0.0), d.get("claim_prior", 0.5), d.get("claim_embedder", ""),
                    tuple(d.get("word_coef", ())), d.get("word_intercept", 0.0), d.get("word_prior", 0.5),
-                   cls(tuple(f["coef"]), f["intercept"], f["threshold"]) if (f := d.get("fallback")) else None,
-                   d.get("token_prior", 0.1), d.get("token_gate", 0.0))
+                   cls(tuple(f["coef"]), f["intercept"], f["threshold"], lexicon_threshold=f.get("lexicon_threshold"))
+                   if (f := d.get("fallback")) else None,
+                   d.get("token_prior", 0.1), d.get("token_gate", 0.0), d.get("lexicon_threshold"))
 
     def proba(self, x: np.ndarray) -> np.ndarray:
         """P(loaded) for rows of FRAMING_FEATURES (a fallback reads the first PLAIN_FEATURES)."""
@@ -165,6 +169,8 @@ class Candidate:
     referent: str | None
     features: tuple[float, ...]
     speaker: str | None = None  # whose words these are, for a word inside quotation marks
+    phrase: str | None = None  # the lexicon phrase or coordinated labels it stands in, as written
+    in_lexicon_phrase: bool = False  # ``phrase`` is a framing-lexicon phrase: the term is the phrase
 
 
 def _key(name: str) -> str:
@@ -215,6 +221,32 @@ def quotations(text: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in QUOTE_RE.finditer(text)]
 
 
+def lexicon_spans(claim: Claim, text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Where the framing lexicon's phrases ("arch foe", "so-called"; a final inflection allowed:
+    "Arch foes") and its neutral set phrases ("ceasefire regime") lie in the claim, as article
+    offsets."""
+    lex = load_lexicons()
+    body = text[claim.start:claim.end]
+
+    def find(phrases) -> list[tuple[int, int]]:
+        return [(claim.start + m.start(), claim.start + m.end()) for ph in phrases
+                for m in re.finditer(rf"(?<!\w){re.escape(ph)}\w*", body, re.IGNORECASE)]
+
+    return find(p for p in lex.framing if " " in p or "-" in p), find(lex.neutral)
+
+
+def coordinated(claim: Claim, k: int, text: str) -> str | None:
+    """The coordinated nouns token ``k`` is one of, with their modifiers ("foreign mercenaries
+    and terrorists"), as written; None when it stands alone."""
+    toks = claim.tokens
+    root = toks[k][5] if toks[k][4] == "conj" and toks[k][5] >= 0 else k
+    group = {root} | {j for j, t in enumerate(toks) if t[4] == "conj" and t[5] == root}
+    if len(group) < 2 or any(toks[j][3] not in ("NOUN", "PROPN") for j in group):
+        return None
+    span = group | {j for j, t in enumerate(toks) if t[5] in group and t[4] in ("amod", "compound")}
+    return " ".join(text[toks[min(span)][0]:toks[max(span)][1]].split())
+
+
 def candidates(claims: Sequence[Claim], texts: dict[str, str], df: Counter, n_docs: int,
                bias: dict[str, float] | None = None, prior: float = 0.5,
                words: dict[str, np.ndarray] | None = None, word_prior: float = 0.5,
@@ -259,6 +291,7 @@ def candidates(claims: Sequence[Claim], texts: dict[str, str], df: Counter, n_do
         wp = (words or {}).get(c.id)
         tp = (marked or {}).get(c.id)
         inside = [(s0, e0) for s0, e0 in quotes[c.article] if s0 < c.end and e0 > c.start]
+        phrases, neutral = lexicon_spans(c, text)
         for k, (a, b, lemma, pos, dep, _) in enumerate(c.tokens):
             word = text[a:b]
             if not is_candidate(word, pos):
@@ -267,6 +300,9 @@ def candidates(claims: Sequence[Claim], texts: dict[str, str], df: Counter, n_do
             if (lemma in technical or low in technical) and lemma not in framing and low not in framing:
                 continue
             in_quote = any(s0 < a and b < e0 for s0, e0 in inside)
+            in_phrase = next((text[s0:e0] for s0, e0 in phrases if s0 <= a and b <= e0), None)
+            listed = (in_phrase is not None or lemma in framing or low in framing) and not any(
+                s0 <= a and b <= e0 for s0, e0 in neutral)
             val = vader.get(low, vader.get(lemma))
             ref = refs.get((c.id, k))
             # a label no other outlet gives this referent, which another outlet does name
@@ -275,7 +311,7 @@ def candidates(claims: Sequence[Claim], texts: dict[str, str], df: Counter, n_do
             f = (
                 abs(val) / 4.0 if val is not None else 0.0,
                 1.0 if val is not None else 0.0,
-                1.0 if lemma in framing or low in framing else 0.0,
+                1.0 if listed else 0.0,
                 *(1.0 if CONTENT_POS[pos] == p else 0.0 for p in ("adj", "adv", "verb", "noun")),
                 1.0 if dep in MODIFIER_DEPS else 0.0,
                 1.0 if ref else 0.0,
@@ -295,7 +331,9 @@ def candidates(claims: Sequence[Claim], texts: dict[str, str], df: Counter, n_do
                 (bias or {}).get(c.id, prior),
                 float(wp[k]) if wp is not None and k < len(wp) and not np.isnan(wp[k]) else word_prior,
             )
-            out.append(Candidate(c, k, low, lemma, ref, f, (c.speaker or "someone quoted") if in_quote else None))
+            out.append(Candidate(c, k, low, lemma, ref, f, (c.speaker or "someone quoted") if in_quote else None,
+                                 " ".join(in_phrase.split()) if in_phrase else coordinated(c, k, text),
+                                 in_phrase is not None))
     return out
 
 
@@ -360,12 +398,14 @@ def document_frequency(claims: Sequence[Claim]) -> tuple[Counter, int]:
 
 def _why(cand: Candidate, p: float) -> str:
     f = dict(zip(FRAMING_FEATURES, cand.features, strict=True))
-    bits = []
+    bits = [f"in “{cand.phrase}”"] if cand.phrase and not cand.in_lexicon_phrase else []
     val = vader_lexicon().get(cand.word, vader_lexicon().get(cand.lemma))
     if val is not None:
         bits.append(f"charged in the VADER lexicon ({val:+.1f} on -4..4)")
     if f["lexicon"]:
-        frame = load_lexicons().framing.get(cand.lemma) or load_lexicons().framing.get(cand.word)
+        framing = load_lexicons().framing
+        frame = framing.get(cand.lemma) or framing.get(cand.word) or next(
+            (v for k, v in framing.items() if cand.phrase and cand.phrase.lower().startswith(k)), "")
         bits.append(f"in the framing lexicon ({frame})")
     if cand.referent:
         bits.append(f"a label for {cand.referent}"
@@ -487,12 +527,17 @@ class FramingProfiler:
         """The profile from :meth:`read`'s candidates, each word's loaded-word score taken from
         ``marked`` where it has one. Each outlet's own words come first, most loaded first, then
         the words of the people it quotes."""
-        cut = self._cut(self.scorer(words))
+        use = self.scorer(words)
+        cut = self._cut(use)
+        # the lexicon's words from their own cut, kept as far below the cut as the model's is
+        low = cut - (use.threshold - use.lexicon_threshold) if use.lexicon_threshold is not None else cut
+        col = FRAMING_FEATURES.index("lexicon")
         cands, probs = self.scored(cands, words, marked)
         found: dict[tuple[str, str, str | None], list] = {}
         for cand, p in zip(cands, probs, strict=True):
-            if p >= cut:
-                key = (cand.claim.outlet, cand.word, cand.speaker)
+            if p >= cut or (cand.features[col] and p >= low):
+                word = cand.phrase.lower() if cand.in_lexicon_phrase and cand.phrase else cand.word
+                key = (cand.claim.outlet, word, cand.speaker)
                 entry = found.setdefault(key, [cand, float(p), []])
                 if float(p) > entry[1]:
                     entry[0], entry[1] = cand, float(p)

@@ -49,7 +49,11 @@ from compare.framing import (
 )
 
 TARGET_DENSITY = 0.04  # the issue allows 0.05; the cut keeps a margin for unseen news
-MIN_RECALL = 0.6  # the issue asks 0.5
+MIN_RECALL = 0.55  # the issue asks 0.5
+# a lexicon word may be flagged from a lower cut while the flags' share inside experts' spans
+# falls by no more than this: on basil-dev (US politics) the conflict lexicon's words are near
+# the base rate, so the lexicon only lowers the bar where the model half agrees
+LEXICON_COST = 0.005
 OUTLET_FILE = {"Fox News": "fox", "The New York Times": "nyt", "HuffPost": "hpo"}
 
 
@@ -184,8 +188,16 @@ def fit(x, y) -> LogisticRegression:
     return LogisticRegression(C=1.0, max_iter=2000, class_weight="balanced").fit(x, y)
 
 
-def sweep(rows, x, y, f, inside, marks, words, name: str) -> float:
-    """Out-of-fold scores, the precision-recall table, and the cut chosen (see the docstring)."""
+def with_lexicon(p, listed, cut: float, lexicon_cut: float):
+    """The scores as the profile cuts them: a word the framing lexicon lists counts as flagged
+    at ``lexicon_cut`` (the lexicon and the model agree) as well as at ``cut``."""
+    return np.where(listed & (p >= lexicon_cut), np.maximum(p, cut), p)
+
+
+def sweep(rows, x, y, f, inside, marks, words, name: str) -> tuple[float, float]:
+    """Out-of-fold scores, the precision-recall table, the cut chosen (see the docstring), and
+    the lower cut for words the framing lexicon lists: the lowest that costs the flagged words'
+    share inside experts' spans at most LEXICON_COST."""
     p = np.zeros(len(y))
     for k in range(5):
         p[f == k] = fit(x[f != k], y[f != k]).predict_proba(x[f == k])[:, 1]
@@ -200,10 +212,22 @@ def sweep(rows, x, y, f, inside, marks, words, name: str) -> float:
     cut = (max(ok, key=lambda t: (t[3], t[0])) if ok
            else max((t for t in table if t[2] <= TARGET_DENSITY), key=lambda t: (t[1], t[0])))[0]
     print(f"cut chosen: {cut}")
-    return float(cut)
+    listed = x[:, FRAMING_FEATURES.index("lexicon")] == 1
+    base = measure(rows, p, cut, inside, marks, words)[2]
+    lexicon_cut = float(cut)
+    print(f"framing-lexicon words flagged from a lower cut (the cut for the rest stays {cut}); "
+          f"{int(listed.sum())} listed words\nlexicon cut  lex recall  terms/word  inside experts' spans")
+    for low in np.round(np.arange(cut - 0.025, 0.29, -0.05), 3):
+        r, dens, prec = measure(rows, with_lexicon(p, listed, cut, low), cut, inside, marks, words)
+        print(f"{low:11.3f}  {r:10.3f}  {dens:10.4f}  {prec:10.3f}")
+        if prec >= base - LEXICON_COST and low < lexicon_cut:
+            lexicon_cut = float(low)
+    print(f"lexicon cut chosen: {lexicon_cut}")
+    return float(cut), lexicon_cut
 
 
-def gate_table(rows, x, y, f, inside, marks, words, cut: float, col: int, prior: float) -> float:
+def gate_table(rows, x, y, f, inside, marks, words, cut: float, lexicon_cut: float, col: int,
+               prior: float) -> float:
     """The loaded-word model reads only the claims whose words the term model, reading the
     model's prior in its place, already scores at the gate or more (its forward pass costs as
     much as the embedding's). For each gate: the share of claims it reads and the three figures
@@ -221,13 +245,15 @@ def gate_table(rows, x, y, f, inside, marks, words, cut: float, col: int, prior:
     for cid, q in zip(claim, p1, strict=True):
         best[cid] = max(best.get(cid, 0.0), q)
     top = np.array([best[c] for c in claim])
-    full, _, _ = measure(rows, p, cut, inside, marks, words)
+    listed = x[:, FRAMING_FEATURES.index("lexicon")] == 1
+    full, _, _ = measure(rows, with_lexicon(p, listed, cut, lexicon_cut), cut, inside, marks, words)
     print(f"gate on the term model's P without the loaded-word model (cut {cut})\n"
           "gate   claims read  lex recall  terms/word  inside experts' spans")
     chosen = 0.0
     for g in np.round(np.arange(0.0, 0.81, 0.05), 3):
         read = top >= g
-        r, dens, prec = measure(rows, np.where(read, p, p1), cut, inside, marks, words)
+        r, dens, prec = measure(rows, with_lexicon(np.where(read, p, p1), listed, cut, lexicon_cut), cut,
+                                inside, marks, words)
         print(f"{g:5.2f}  {len(set(claim[read])) / len(best):11.3f}  {r:10.3f}  {dens:10.4f}  {prec:10.3f}")
         if r >= full - 0.01:
             chosen = float(g)
@@ -248,11 +274,12 @@ def main() -> None:
           f"{sum(len(m['lex']) for m in marks.values())} lex spans located, {sum(words.values())} words")
     fold = folds_of([r[0] for r in rows])
     f = np.array([fold[r[0]] for r in rows])
-    cut = sweep(rows, x, y, f, inside, marks, words, "the full model")
+    cut, lexicon_cut = sweep(rows, x, y, f, inside, marks, words, "the full model")
     token = FRAMING_FEATURES.index("token_bias")
-    gate = gate_table(rows, x, y, f, inside, marks, words, cut, token, float(np.mean(x[:, token])))
+    gate = gate_table(rows, x, y, f, inside, marks, words, cut, lexicon_cut, token, float(np.mean(x[:, token])))
     plain_x = x[:, :len(PLAIN_FEATURES)]
-    plain_cut = sweep(rows, plain_x, y, f, inside, marks, words, "the fallback (no word or sentence vectors)")
+    plain_cut, plain_lexicon = sweep(rows, plain_x, y, f, inside, marks, words,
+                                     "the fallback (no word or sentence vectors)")
     lr, plain = fit(x, y), fit(plain_x, y)
     print("coef", dict(zip(FRAMING_FEATURES, np.round(lr.coef_[0], 3), strict=True)))
     if args.write:
@@ -261,6 +288,7 @@ def main() -> None:
             "features": list(FRAMING_FEATURES),
             **linear(lr),
             "threshold": cut,
+            "lexicon_threshold": lexicon_cut,
             "token_gate": gate,
             **linear(claim_model, "claim_"),
             # a claim embedded by another model reads as the average claim
@@ -270,7 +298,7 @@ def main() -> None:
             "word_prior": round(float(np.mean(x[:, FRAMING_FEATURES.index("word_bias")])), 4),
             "token_prior": round(float(np.mean(x[:, FRAMING_FEATURES.index("token_bias")])), 4),
             "fallback": {"features": list(PLAIN_FEATURES),
-                         **linear(plain), "threshold": plain_cut},
+                         **linear(plain), "threshold": plain_cut, "lexicon_threshold": plain_lexicon},
             "fitted_on": "basil-dev (80 triplets, 240 articles): words inside the experts' lex spans; "
                          "token_bias from the loaded-word model (BABE + basil-dev, out of fold)",
         }, indent=2) + "\n")

@@ -166,6 +166,7 @@ def word_probs(model, tok, sents: list[dict]) -> list[np.ndarray]:
 
 
 def prf(pairs) -> dict:
+    pairs = list(pairs)
     tp = sum(1 for p, y in pairs if p and y)
     fp = sum(1 for p, y in pairs if p and not y)
     fn = sum(1 for p, y in pairs if y and not p)
@@ -240,7 +241,7 @@ def main() -> None:
     oof_path, babe_path = args.out / "oof_basil.pkl", args.out / "oof_babe.pkl"
     oof = pickle.loads(oof_path.read_bytes()) if oof_path.exists() else {}
     oof_babe = pickle.loads(babe_path.read_bytes()) if babe_path.exists() else {}
-    for fold in args.folds.split(","):
+    for fold in [f for f in args.folds.split(",") if f]:
         t = time.time()
         if fold == "final":
             tr = babe + keep
