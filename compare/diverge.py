@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -97,32 +97,21 @@ def _same_root(lemma: str, term: str) -> bool:
     return len(term) >= 5 and lemma.startswith(stem) and lemma[len(stem):] in ("ion", "ation", "or", "ive")
 
 
-def wording_signal(groups: dict[str, list[Claim]], context: StoryContext | None = None,
-                   flagged: Mapping[str, Sequence[tuple[str, str, str]]] | None = None) -> Signal | None:
-    """Loaded terms that the other outlets do not use for this fact: the framing lexicon's, and
-    the words the story's framing profile flags in the outlet's own voice (``flagged``: claim id
-    -> (word, lemma, why)), so that the fact and the profile give one account of the outlet's
-    words.
+def wording_signal(groups: dict[str, list[Claim]], context: StoryContext | None = None) -> Signal | None:
+    """Loaded terms from the framing lexicon that the other outlets do not use for this fact.
 
     Words distinctive of an outlet across the story (log-odds z >= DISTINCTIVE_Z) are added as
     evidence when the lexicon fires; on their own they are topic more often than framing.
     """
     lex = load_lexicons()
-    flagged = flagged or {}
-    lexicon = {o: sorted({t for c in cs for t in loaded_terms(c, lex.framing, lex.neutral)})
-               for o, cs in groups.items()}
-    lemma_of = {w: lem for cs in groups.values() for c in cs for w, lem, _ in flagged.get(c.id, ())}
-    modelled = {o: sorted({w for c in cs for w, _, _ in flagged.get(c.id, ())} - set(lexicon[o]))
-                for o, cs in groups.items()}
-    loaded = {o: sorted(set(lexicon[o]) | set(modelled[o])) for o in groups}
+    loaded = {o: sorted({t for c in cs for t in loaded_terms(c, lex.framing, lex.neutral)})
+              for o, cs in groups.items()}
     lemmas = {o: {lem for c in cs for lem in c.lemmas} for o, cs in groups.items()}
 
     def everyone_uses(term: str) -> bool:  # "shell" and "shelling" are one word choice
-        root = lemma_of.get(term, term)
-        return all(any(_same_root(lem, root) for lem in lemmas[o]) or term in loaded[o] for o in groups)
+        return all(any(_same_root(lem, term) for lem in lemmas[o]) or term in loaded[o] for o in groups)
 
     distinct = {o: [t for t in ts if not everyone_uses(t)] for o, ts in loaded.items()}
-    why = {w: y for cs in groups.values() for c in cs for w, _, y in flagged.get(c.id, ())}
     own: dict[str, list[tuple[str, float]]] = {o: [] for o in groups}
     if context is not None:
         for o in (o for o in groups if distinct[o]):
@@ -137,13 +126,8 @@ def wording_signal(groups: dict[str, list[Claim]], context: StoryContext | None 
     parts = []
     for o in outlets:
         bits = []
-        framed = [t for t in distinct[o] if t in lex.framing]
-        if framed:
-            bits.append(f"uses {', '.join(repr(t) for t in framed)} ({lex.framing[framed[0]]})")
-        model = [t for t in distinct[o] if t not in lex.framing]
-        if model:
-            said = why.get(model[0], "flagged by the framing model")
-            bits.append(f"uses {', '.join(repr(t) for t in model)} ({said})")
+        if distinct[o]:
+            bits.append(f"uses {', '.join(repr(t) for t in distinct[o])} ({lex.framing[distinct[o][0]]})")
         if own[o]:
             bits.append("has words of its own across the story: "
                         + ", ".join(f"'{w}' (log-odds z {z:.1f})" for w, z in own[o]))
@@ -435,7 +419,6 @@ def assess(
     excused: Sequence[str] = (),
     related: Sequence[tuple[Claim, Claim]] = (),
     texts: dict[str, str] | None = None,
-    loaded: Mapping[str, Sequence[tuple[str, str, str]]] | None = None,
 ) -> tuple[str, tuple[Signal, ...], float]:
     """Verdict, signals and divergence score for one cluster.
 
@@ -448,7 +431,6 @@ def assess(
     ``english`` says which claims the word-reading checks (denials, wording, naming, agency,
     attribution, actors, event words) may read; numbers, dates and omissions read every claim.
     ``excused`` outlets are not said to omit the fact (see :func:`omission_signal`).
-    ``loaded`` are the words the framing profile flags in each claim (see :func:`wording_signal`).
     """
     from .conflicts import conflicts
 
@@ -467,7 +449,7 @@ def assess(
     words = groups if english is None else by_outlet([c for c in claims if english(c)])
     signals = found + [
         s for s in (
-            wording_signal(words, context, loaded),
+            wording_signal(words, context),
             naming_signal(words, context, texts),
             agency_signal(words),
             attribution_signal(words),

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -51,9 +51,6 @@ class FactInputs:
     copies: Sequence[Copy] = ()  # text outlets share: their versions of a fact count as one source
     # an outlet with a claim judged this likely to tell the fact is never said to leave it out
     doubt: float = OMISSION_DOUBT
-    # claim id -> the words the story's framing profile flags in it, in the outlet's own voice,
-    # as (word, lemma, why): the wording signal reads them beside the framing lexicon
-    loaded: Mapping[str, Sequence[tuple[str, str, str]]] = field(default_factory=dict)
 
 
 def _day(iso: str | None) -> dt.date | None:
@@ -133,7 +130,7 @@ def build_facts(inp: FactInputs, contradiction: float) -> tuple[list[Cluster], d
         texts = {o: "\n".join(by_id[a].text for a in told_in if by_id[a].outlet == o)
                  for o in {c.outlet for c in claim_of.values()}}
         verdict, signals, score = assess(members, covering, inp.contexts[tid], contradicting, english=english,
-                                         excused=excused, related=related_pairs, texts=texts, loaded=inp.loaded)
+                                         excused=excused, related=related_pairs, texts=texts)
         facts.append(Cluster(
             id=f"f{lab + 1:03d}",
             story=sid,

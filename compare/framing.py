@@ -666,26 +666,6 @@ def merged(profile: dict[str, tuple[FramingTerm, ...]], extra: dict[str, list[Fr
             for o, ts in sorted(out.items())}
 
 
-def own_words(stories, claims: dict[str, Claim], texts: dict[str, str]) -> dict[str, list[tuple[str, str, str]]]:
-    """claim id -> (word, lemma, why) for each term of the stories' profiles in the outlet's own
-    voice (not a name, not inside quotation marks): what the facts' wording signals read."""
-    out: dict[str, list[tuple[str, str, str]]] = {}
-    for s in stories:
-        for outlet, terms in s.framing:
-            for t in terms:
-                if t.speaker is not None or t.kind == "naming" or t.score <= 0:
-                    continue
-                for cid in t.claims:
-                    c = claims.get(cid)
-                    if c is None:
-                        continue
-                    body = texts[c.article]
-                    lemma = next((lem for a, b, lem, *_ in c.tokens if body[a:b].lower() == t.term), t.term)
-                    out.setdefault(cid, []).append(
-                        (t.term, lemma, f"in {outlet}'s framing profile, P(loaded) {t.score:.2f}"))
-    return out
-
-
 def with_fact_terms(stories, clusters, claims: dict[str, Claim]) -> list:
     """The stories with each term a fact's wording or naming signal names for an outlet added to
     that outlet's profile where it is missing (framing-lexicon words and names; the profile's own

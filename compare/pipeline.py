@@ -23,7 +23,7 @@ from .copies import find_copies
 from .embed import Embedder, MultilingualEmbedder, OnnxEmbedder
 from .errors import CorpusError
 from .facts import FactInputs, build_facts
-from .framing import FramingProfiler, document_frequency, merged, naming_terms, own_words, with_fact_terms, word_spans
+from .framing import FramingProfiler, document_frequency, merged, naming_terms, with_fact_terms, word_spans
 from .ingest import MAX_ARTICLE_CHARS, load_outlets, read_articles
 from .ingest.web import Fetcher, is_url
 from .linkage import relabel_in_order
@@ -301,7 +301,7 @@ class Pipeline:
         for c in claims:
             by_story[story_of[c.article]].append(c)
             by_thread[thread_of[story_of[c.article]]].append(c)
-        # the framing profile first: the facts' wording signals read the words it flags
+        # the framing profile first (the facts' wording and naming terms join it after)
         texts = {a.id: a.text for a in articles}
         embedder = self.embedder.describe()
         stories = self._profiles(stories, claims, by_story, by_thread, english, texts, prep)
@@ -315,7 +315,7 @@ class Pipeline:
         copies = find_copies(articles, claims)
         clusters, graded_by_id = build_facts(
             FactInputs(articles, claims, labels, judged, graded, stories, emb, english, contexts, self.related,
-                       copies, loaded=own_words(stories, {c.id: c for c in claims}, texts)),
+                       copies),
             self.contradiction)
         timings["diverge"] = time.perf_counter() - t
 

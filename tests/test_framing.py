@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from compare.diverge import load_lexicons, wording_signal
+from compare.diverge import load_lexicons
 from compare.framing import (
     FRAMING_FEATURES,
     FramingProfiler,
@@ -10,7 +10,6 @@ from compare.framing import (
     document_frequency,
     merged,
     naming_terms,
-    own_words,
     quotations,
     vader_lexicon,
     with_fact_terms,
@@ -290,33 +289,14 @@ def test_an_outlet_writing_both_sides_names_has_no_naming_term(extractor):
     assert naming_terms(claims, claims) == {}
 
 
-def test_the_wording_signal_reads_the_profiles_words(extractor):
-    arts, claims = _articles(extractor, {
-        "a": ("A", "The leaders lashed out at each other over the corridor."),
-        "b": ("B", "The leaders argued with each other over the corridor."),
-    })
-    groups = {"A": [claims[0]], "B": [claims[1]]}
-    assert wording_signal(groups) is None  # the lexicon alone has nothing here
-    flagged = {claims[0].id: [("lashed", "lash", "in A's framing profile, P(loaded) 0.94")]}
-    sig = wording_signal(groups, flagged=flagged)
-    assert sig is not None and sig.terms["A"] == ["lashed"] and "P(loaded) 0.94" in sig.detail
-    assert "where B does not" in sig.detail
-    # a word both tellings use is no choice of words
-    same = {claims[0].id: flagged[claims[0].id], claims[1].id: [("leaders", "leader", "x")]}
-    assert wording_signal(groups, flagged=same).terms.get("B") == []
-
-
 def test_profile_and_facts_give_one_account(extractor):
     arts, claims = _articles(extractor, {
         "a": ("A", "Troops liberated the town of Shusha on Sunday."),
         "b": ("B", "Troops took the town of Shushi on Sunday."),
     })
-    texts = {a.id: a.text for a in arts}
     lashed = FramingTerm("troops", "loaded", None, (claims[0].id,), "w", 0.9)
     quoted = FramingTerm("took", "loaded", None, (claims[1].id,), "w", 0.95, speaker="a general")
     story = Story("s1", tuple(a.id for a in arts), "t", framing=(("A", (lashed,)), ("B", (quoted,))))
-    words = own_words([story], {c.id: c for c in claims}, texts)
-    assert words == {claims[0].id: [("troops", "troop", "in A's framing profile, P(loaded) 0.90")]}
     # the lexicon's word named in a fact joins the outlet's profile, with the fact's sentence
     sig = Signal("wording", ("A", "B"), {"A": ["liberate"], "B": []}, "A uses 'liberate'")
     name = Signal("naming", ("A", "B"), {"A": ["Shusha"], "B": ["Shushi"]}, "Shusha vs Shushi")

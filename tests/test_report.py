@@ -743,3 +743,14 @@ def test_related_versions_and_honest_absences_are_shown_and_escaped():
     assert "not counted as corroboration" in render_factcheck(report)
     assert "not counted as corroboration" in render_factcheck(report, "md")
     assert "Not expected from Massis Post: dated before this happened (2024-03-04)." in html
+
+
+def test_a_facts_sentences_mark_the_framing_profiles_words():
+    from compare.report.view import build_facts
+
+    report = framed_report()
+    facts = build_facts(report)
+    fox = next(t for f in facts for t in f.tellings if t.claim.id == "fox-02")
+    assert [(p.text, p.mark) for p in fox.pieces if p.mark] == [("reckless", "loaded")]  # no signal names it
+    fox = next(t for f in facts for t in f.tellings if t.claim.id == "fox-01")
+    assert [(p.text, p.mark) for p in fox.pieces if p.mark] == [("dictator", "wording")]  # the signal's kind first

@@ -163,15 +163,32 @@ def headline(claims: list[Claim], width: int = 140) -> str:
     return text[:width].rsplit(" ", 1)[0].rstrip(",;:") + " …"
 
 
+def profile_terms(report: Report) -> dict[str, dict[str, str]]:
+    """claim id -> {term: kind} of the framing profiles' terms in that claim: a fact's sentences
+    mark the same words as the story's profile (one account of each outlet's words)."""
+    out: dict[str, dict[str, str]] = {}
+    for s in report.stories:
+        for _, terms in s.framing:
+            for t in terms:
+                for cid in t.claims:
+                    out.setdefault(cid, {}).setdefault(t.term, t.kind if t.kind != "substitution" else "loaded")
+    return out
+
+
 def build_facts(report: Report) -> list[Fact]:
-    """Every cluster as a Fact, each outlet's sentence split into highlighted pieces."""
+    """Every cluster as a Fact, each outlet's sentence split into highlighted pieces: the
+    signals' terms, then the framing profile's words in it."""
     claims = {c.id: c for c in report.claims}
+    profiled = profile_terms(report)
     facts = []
     for cl in report.clusters:
         tellings = []
         for cid in cl.claims:
             c = claims[cid]
-            tellings.append(Telling(c.outlet, c, _pieces(c.text, _terms_for(c.outlet, cl.signals))))
+            terms = _terms_for(c.outlet, cl.signals)
+            for t, kind in profiled.get(cid, {}).items():
+                terms.setdefault(t, kind)
+            tellings.append(Telling(c.outlet, c, _pieces(c.text, terms)))
         tellings.sort(key=lambda t: (t.outlet, t.claim.start))
         related = tuple(Version(r.outlet, claims[r.claim], r.p) for r in cl.related)
         facts.append(Fact(cl, tuple(tellings), cl.signals, headline([t.claim for t in tellings]), related))
