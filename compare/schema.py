@@ -407,7 +407,7 @@ def _cluster_dict(c: Cluster) -> dict[str, Any]:
         "contested": c.contested,
         "sources": c.sources,
         "score": round(c.score, 4),
-        "cohesion": round(c.cohesion, 4),
+        "cohesion": round(c.cohesion, 3),
         "confidence": None if c.confidence is None else round(c.confidence, 3),
         "links": [{"a": k.a, "b": k.b, "same": round(k.same, 3), "nli": k.nli,
                    "contradiction": round(k.contradiction, 3)} for k in c.links],
