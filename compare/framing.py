@@ -127,8 +127,8 @@ class TermModel:
         return cls(tuple(d["coef"]), d["intercept"], d["threshold"], tuple(d.get("claim_coef", ())),
                    d.get("claim_intercept", 0.0), d.get("claim_prior", 0.5), d.get("claim_embedder", ""),
                    tuple(d.get("word_coef", ())), d.get("word_intercept", 0.0), d.get("word_prior", 0.5),
-                   cls(tuple(f["coef"]), f["intercept"], f["threshold"], lexicon_threshold=f.get("lexicon_threshold"))
-                   if (f := d.get("fallback")) else None,
+                   cls(tuple(f["coef"]), f["intercept"], f["threshold"], token_gate=f.get("token_gate", 0.0),
+                       lexicon_threshold=f.get("lexicon_threshold")) if (f := d.get("fallback")) else None,
                    d.get("token_prior", 0.1), d.get("token_gate", 0.0), d.get("lexicon_threshold"))
 
     def proba(self, x: np.ndarray) -> np.ndarray:
@@ -212,38 +212,55 @@ def word_spans(claim: Claim, article_text: str, text: str) -> list[tuple[int, in
     return out
 
 
-QUOTE_RE = re.compile(r"“[^”\n]{1,3000}”|\"[^\"\n]{1,3000}\"|«[^»\n]{1,3000}»|„[^“”\n]{1,3000}[“”]")
+QUOTE_RE = re.compile(
+    r"“[^“”\n]{1,3000}”"  # curly
+    r"|(?<![\w\"])\"(?=\S)[^\"\n]{1,3000}?(?<=\S)\"(?!\w)"  # straight, not an inch mark (5" guns)
+    r"|(?<!\w)‘(?:[^‘’\n]|’(?=\w)){1,3000}’(?!\w)"  # single curly, past apostrophes (it’s)
+    r"|«[^«»\n]{1,3000}»|„[^„“”\n]{1,3000}[“”]")
+# a quotation of this many words or fewer in a sentence nobody is said to speak is the outlet's
+# own scare quote ("the "liberation" of the town"), not someone's words
+SCARE_WORDS = 3
 
 
 def quotations(text: str) -> list[tuple[int, int]]:
-    """Character ranges of the quotations in an article's text (straight, curly, guillemet and
-    low-high quotation marks, within a paragraph)."""
+    """Character ranges of the quotations in an article's text (curly, straight, single curly,
+    guillemet and low-high quotation marks, within a paragraph)."""
     return [(m.start(), m.end()) for m in QUOTE_RE.finditer(text)]
 
 
 def lexicon_spans(claim: Claim, text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
-    """Where the framing lexicon's phrases ("arch foe", "so-called"; a final inflection allowed:
-    "Arch foes") and its neutral set phrases ("ceasefire regime") lie in the claim, as article
-    offsets."""
+    """Where the framing lexicon's phrases ("arch foe", "so-called"; each word may inflect:
+    "Arch foes", "lashed out") and its neutral set phrases ("ceasefire regime") lie in the
+    claim, as article offsets."""
     lex = load_lexicons()
     body = text[claim.start:claim.end]
 
-    def find(phrases) -> list[tuple[int, int]]:
-        return [(claim.start + m.start(), claim.start + m.end()) for ph in phrases
-                for m in re.finditer(rf"(?<!\w){re.escape(ph)}\w*", body, re.IGNORECASE)]
+    def find(phrases) -> list[tuple[int, int]]:  # each word may inflect: "lash out" in "lashed out"
+        pats = [r"(?<!\w)" + r"[\s-]+".join(rf"{re.escape(w)}\w*" for w in re.split(r"[\s-]+", ph)) for ph in phrases]
+        return [(claim.start + m.start(), claim.start + m.end()) for p in pats
+                for m in re.finditer(p, body, re.IGNORECASE)]
 
     return find(p for p in lex.framing if " " in p or "-" in p), find(lex.neutral)
 
 
-def coordinated(claim: Claim, k: int, text: str) -> str | None:
+def coordinated(claim: Claim, k: int, text: str, widest: int = 8) -> str | None:
     """The coordinated nouns token ``k`` is one of, with their modifiers ("foreign mercenaries
-    and terrorists"), as written; None when it stands alone."""
+    and terrorists"), as written; None when it stands alone or the phrase would run past
+    ``widest`` tokens (a clause between the nouns)."""
     toks = claim.tokens
-    root = toks[k][5] if toks[k][4] == "conj" and toks[k][5] >= 0 else k
-    group = {root} | {j for j, t in enumerate(toks) if t[4] == "conj" and t[5] == root}
+    root = k
+    while toks[root][4] == "conj" and 0 <= toks[root][5] != root:
+        root = toks[root][5]
+    group, grow = {root}, True
+    while grow:  # the whole chain: "terrorists, mercenaries and thugs"
+        more = {j for j, t in enumerate(toks) if t[4] == "conj" and t[5] in group} - group
+        group |= more
+        grow = bool(more)
     if len(group) < 2 or any(toks[j][3] not in ("NOUN", "PROPN") for j in group):
         return None
     span = group | {j for j, t in enumerate(toks) if t[5] in group and t[4] in ("amod", "compound")}
+    if max(span) - min(span) >= widest:
+        return None
     return " ".join(text[toks[min(span)][0]:toks[max(span)][1]].split())
 
 
@@ -290,7 +307,8 @@ def candidates(claims: Sequence[Claim], texts: dict[str, str], df: Counter, n_do
         others = [o for o in outlets if o != c.outlet]
         wp = (words or {}).get(c.id)
         tp = (marked or {}).get(c.id)
-        inside = [(s0, e0) for s0, e0 in quotes[c.article] if s0 < c.end and e0 > c.start]
+        inside = [(s0, e0) for s0, e0 in quotes[c.article] if s0 < c.end and e0 > c.start
+                  and (c.speaker or len(text[s0:e0].split()) > SCARE_WORDS)]
         phrases, neutral = lexicon_spans(c, text)
         for k, (a, b, lemma, pos, dep, _) in enumerate(c.tokens):
             word = text[a:b]
@@ -404,8 +422,10 @@ def _why(cand: Candidate, p: float) -> str:
         bits.append(f"charged in the VADER lexicon ({val:+.1f} on -4..4)")
     if f["lexicon"]:
         framing = load_lexicons().framing
+        said = re.split(r"[\s-]+", cand.phrase.lower()) if cand.in_lexicon_phrase and cand.phrase else []
         frame = framing.get(cand.lemma) or framing.get(cand.word) or next(
-            (v for k, v in framing.items() if cand.phrase and cand.phrase.lower().startswith(k)), "")
+            (v for k, v in framing.items() if len(ks := re.split(r"[\s-]+", k)) == len(said) > 1
+             and all(w.startswith(x) for x, w in zip(ks, said, strict=True))), "")
         bits.append(f"in the framing lexicon ({frame})")
     if cand.referent:
         bits.append(f"a label for {cand.referent}"
@@ -450,7 +470,9 @@ class FramingProfiler:
 
     def describe(self) -> dict:
         m = self._model()
-        return {"framing_threshold": self._cut(m), "framing_token_gate": m.token_gate} | (
+        tokens = self.tokens()
+        return {"framing_threshold": self._cut(m), "framing_token_gate": m.token_gate,
+                "loaded_words": tokens.digest() if tokens is not None else None} | (
             {"framing_fallback_threshold": self._cut(m.fallback)} if m.fallback is not None else {})
 
     def _cut(self, model: TermModel) -> float:
@@ -505,11 +527,12 @@ class FramingProfiler:
     def to_read(self, cands: Sequence[Candidate], words: dict | None) -> set[str]:
         """The claims the loaded-word model must read: those with a word the term model scores at
         its gate or more before that model has read it (its pass costs as much as the
-        embedding's; the gate was chosen on basil-dev to keep recall, see the model card)."""
+        embedding's; each model's gate was chosen on basil-dev to keep recall, see the model
+        card). A cut set by hand moves the gate with it."""
         use = self.scorer(words)
-        gate = self._model().token_gate
-        if gate <= 0:
+        if use.token_gate <= 0:
             return {c.claim.id for c in cands}
+        gate = use.token_gate + self._cut(use) - use.threshold
         return {c.claim.id for c, p in zip(cands, self.score(cands, use), strict=True) if p >= gate}
 
     def scored(self, cands: Sequence[Candidate], words: dict | None,
@@ -605,22 +628,32 @@ def names_in(claim: Claim, variants: Sequence[tuple[str, object]], text: str | N
     return {r: v for r, v in out.items() if v}
 
 
+def thread_names(thread: Sequence[Claim], texts: dict[str, str] | None = None
+                 ) -> dict[str, dict[str, dict[str, list[str]]]]:
+    """outlet -> referent id -> name -> the claims of the thread that give the referent that
+    name in the outlet's own voice (see :func:`names_in`)."""
+    lex = load_lexicons()
+    out: dict[str, dict[str, dict[str, list[str]]]] = {}
+    for c in thread:
+        body = texts.get(c.article) if texts else None
+        for rid, found in names_in(c, lex.variants, body).items():
+            for name in found:
+                out.setdefault(c.outlet, {}).setdefault(rid, {}).setdefault(name, []).append(c.id)
+    return out
+
+
 def naming_terms(claims: Sequence[Claim], thread: Sequence[Claim],
-                 texts: dict[str, str] | None = None) -> dict[str, list[FramingTerm]]:
+                 texts: dict[str, str] | None = None,
+                 scanned: dict[str, dict[str, dict[str, list[str]]]] | None = None) -> dict[str, list[FramingTerm]]:
     """Each outlet's names for the gazetteer's referents (compare/data/names.toml) that take a
     side: across the thread the outlet writes, in its own voice, names of one usage only for the
     referent, and that usage is one side's. One term per outlet and referent, its most written
     name first; it lists the names the thread's other outlets give the referent and the
     gazetteer's names of the other usages, so the reader sees both sides' names. ``texts``
-    (the articles) leave out names inside quotation marks."""
-    lex = load_lexicons()
-    refs = {r.id: r for r in lex.referents}
-    by_outlet: dict[str, dict[str, dict[str, list[str]]]] = {}  # outlet -> referent -> name -> claims
-    for c in thread:
-        body = texts.get(c.article) if texts else None
-        for rid, found in names_in(c, lex.variants, body).items():
-            for name in found:
-                by_outlet.setdefault(c.outlet, {}).setdefault(rid, {}).setdefault(name, []).append(c.id)
+    (the articles) leave out names inside quotation marks; ``scanned`` is the thread already
+    read by :func:`thread_names` (read once for all its stories)."""
+    refs = {r.id: r for r in load_lexicons().referents}
+    by_outlet = scanned if scanned is not None else thread_names(thread, texts)
     in_story = {c.id for c in claims}
     out: dict[str, list[FramingTerm]] = {}
     for outlet in sorted({c.outlet for c in claims}):
@@ -638,7 +671,7 @@ def naming_terms(claims: Sequence[Claim], thread: Sequence[Claim],
                         writers.setdefault(n, []).append(o)
             others = tuple((o, n, "") for n, os in sorted(writers.items()) for o in os)
             gazetteer = tuple(("", n, u) for n, u in sorted(ref.variants.items())
-                              if u != usage and n not in writers and not any(n in m or m in n for m in names))
+                              if u != usage and n not in writers and n not in names)
             said = "; ".join(f"{and_join(os)} {'writes' if len(os) == 1 else 'write'} \"{n}\""
                              for n, os in sorted(writers.items()))
             also = "; ".join(f"\"{n}\" ({u})" for _, n, u in gazetteer)
@@ -653,25 +686,32 @@ def naming_terms(claims: Sequence[Claim], thread: Sequence[Claim],
 def merged(profile: dict[str, tuple[FramingTerm, ...]], extra: dict[str, list[FramingTerm]]
            ) -> dict[str, tuple[FramingTerm, ...]]:
     """A story's profile with terms found elsewhere (naming terms, the facts' wording and naming
-    signals) added where the outlet's profile lacks them (by word and speaker); the outlet's own
-    words first, names next, the words of people quoted last."""
+    signals) added where the outlet's profile lacks them (by word and speaker; a term it has
+    gains their sentences); the outlet's own words first, names next, the words of people
+    quoted last."""
     out = {o: list(ts) for o, ts in profile.items()}
     for outlet, terms in extra.items():
-        have = {(t.term.lower(), t.speaker) for t in out.get(outlet, [])}
+        have = {(t.term.lower(), t.speaker): k for k, t in enumerate(out.get(outlet, []))}
         for t in terms:
-            if (t.term.lower(), t.speaker) not in have:
-                out.setdefault(outlet, []).append(t)
-                have.add((t.term.lower(), t.speaker))
+            k = have.get((t.term.lower(), t.speaker))
+            if k is None:
+                have[(t.term.lower(), t.speaker)] = len(out.setdefault(outlet, []))
+                out[outlet].append(t)
+            else:  # the same word again (another fact): its sentences join the term's
+                old = out[outlet][k]
+                out[outlet][k] = replace(old, claims=tuple(dict.fromkeys(old.claims + t.claims)))
     return {o: tuple(sorted(ts, key=lambda t: (t.speaker is not None, t.kind == "naming", -t.score)))
             for o, ts in sorted(out.items())}
 
 
-def with_fact_terms(stories, clusters, claims: dict[str, Claim]) -> list:
+def with_fact_terms(stories, clusters, claims: dict[str, Claim], texts: dict[str, str]) -> list:
     """The stories with each term a fact's wording or naming signal names for an outlet added to
-    that outlet's profile where it is missing (framing-lexicon words and names; the profile's own
-    terms are there already), so that a word named in a fact is in its outlet's profile. The
-    term's sentences are the outlet's claims of the fact that hold it."""
+    that outlet's profile where it is missing, so that a word named in a fact is in its outlet's
+    profile: a framing-lexicon word as the outlet wrote it, and a gazetteer name that takes a
+    side, each only where the outlet writes it in its own voice (not inside quotation marks).
+    The term's sentences are the outlet's claims of the fact that hold it."""
     lex = load_lexicons()
+    usage = {v: ref for v, ref in lex.variants}
     extra: dict[str, dict[str, list[FramingTerm]]] = {}
     for cl in clusters:
         for sig in cl.signals:
@@ -680,16 +720,41 @@ def with_fact_terms(stories, clusters, claims: dict[str, Claim]) -> list:
             for outlet, words in sig.terms.items():
                 mine = [claims[c] for c in cl.claims if c in claims and claims[c].outlet == outlet]
                 for w in words:
-                    if sig.kind == "wording" and w not in lex.framing:
-                        continue  # a profile term already, or a distinctive word (evidence only)
-                    stem = re.escape(w[:max(3, len(w) - 1)]) if sig.kind == "wording" else re.escape(w)
-                    held = tuple(c.id for c in mine if re.search(rf"(?<!\w){stem}", c.text, re.IGNORECASE))
-                    if not held:
-                        continue
-                    kind = "naming" if sig.kind == "naming" else "loaded"
-                    why = (f"named in fact {cl.id}: {sig.detail}" if kind == "naming" else
-                           f"in the framing lexicon ({lex.framing[w]}); another outlet tells fact {cl.id} without it")
-                    extra.setdefault(cl.story, {}).setdefault(outlet, []).append(FramingTerm(
-                        term=w, kind=kind, referent=None, claims=held, why=why))
+                    if sig.kind == "wording" and w in lex.framing:
+                        found = _own_words(mine, texts, w)
+                        why = f"in the framing lexicon ({lex.framing[w]}); another outlet tells fact {cl.id} without it"
+                        terms = [FramingTerm(term=said, kind="loaded", referent=None, claims=ids, why=why)
+                                 for said, ids in found.items()]
+                    elif sig.kind == "naming" and w in usage and _takes_side(usage[w].variants[w]):
+                        ref = usage[w]
+                        ids = tuple(c.id for c in mine
+                                    if w in names_in(c, lex.variants, texts.get(c.article)).get(ref.id, ()))
+                        why = f"the {ref.variants[w]} for the {ref.label}; named in fact {cl.id}: {sig.detail}"
+                        terms = [FramingTerm(term=w, kind="naming", referent=ref.label, claims=ids, why=why)
+                                 ] if ids else []
+                    else:
+                        continue  # a profile term already, a distinctive word, or a name no side owns
+                    extra.setdefault(cl.story, {}).setdefault(outlet, []).extend(terms)
     return [replace(s, framing=tuple(merged(dict(s.framing), extra[s.id]).items())) if s.id in extra else s
             for s in stories]
+
+
+def _own_words(mine: Sequence[Claim], texts: dict[str, str], entry: str) -> dict[str, tuple[str, ...]]:
+    """Where the outlet writes a framing-lexicon entry (a lemma: "liberate" as "liberated", or a
+    phrase) outside quotation marks: the words as written, lower-case -> the claims."""
+    out: dict[str, list[str]] = {}
+    for c in mine:
+        text = texts[c.article]
+        quoted = quotations(text)
+        if " " in entry or "-" in entry:
+            pat = re.compile(r"(?<!\w)" + r"\W+".join(rf"{re.escape(w)}\w*" for w in re.split(r"[\s-]+", entry)),
+                             re.IGNORECASE)
+            hits = [(m.start(), m.end()) for m in pat.finditer(text, c.start, c.end)]
+        else:
+            hits = [(a, b) for a, b, lem, *_ in c.tokens if lem == entry or text[a:b].lower() == entry]
+        for a, b in hits:
+            if not any(s0 < a and b < e0 for s0, e0 in quoted):
+                ids = out.setdefault(" ".join(text[a:b].lower().split()), [])
+                if c.id not in ids:
+                    ids.append(c.id)
+    return {w: tuple(ids) for w, ids in out.items()}

@@ -112,9 +112,3 @@ def word_means(pieces: np.ndarray, offsets: Sequence[tuple[int, int]],
         if len(hit):
             w[k] = float(pieces[hit].mean())
     return w
-
-
-def check_model(folder: Path = FOLDER) -> None:
-    """Raise ModelError when the bundled model's files are missing."""
-    if not (folder / ONNX_FILE).is_file():
-        raise ModelError(f"the loaded-word model {folder / ONNX_FILE} is missing; reinstall the package")

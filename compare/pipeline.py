@@ -23,7 +23,15 @@ from .copies import find_copies
 from .embed import Embedder, MultilingualEmbedder, OnnxEmbedder
 from .errors import CorpusError
 from .facts import FactInputs, build_facts
-from .framing import FramingProfiler, document_frequency, merged, naming_terms, with_fact_terms, word_spans
+from .framing import (
+    FramingProfiler,
+    document_frequency,
+    merged,
+    naming_terms,
+    thread_names,
+    with_fact_terms,
+    word_spans,
+)
 from .ingest import MAX_ARTICLE_CHARS, load_outlets, read_articles
 from .ingest.web import Fetcher, is_url
 from .linkage import relabel_in_order
@@ -321,7 +329,7 @@ class Pipeline:
 
         t = time.perf_counter()
         stories = self._contrast(stories, claims, clusters, texts)
-        stories = with_fact_terms(stories, clusters, {c.id: c for c in claims})
+        stories = with_fact_terms(stories, clusters, {c.id: c for c in claims}, texts)
         timings["framing"] += time.perf_counter() - t
         log.info("timings: %s", ", ".join(f"{k} {v:.2f} s" for k, v in timings.items()))
 
@@ -364,9 +372,10 @@ class Pipeline:
                  for s in stories}
         need = set().union(*(self.profiler.to_read(cs, prep.words) for cs in cands.values()))
         marked = self._marked([c for c in claims if c.id in need], texts)
+        names = {t: thread_names(read(members), texts) for t, members in by_thread.items()}
         return [replace(s, framing=tuple(merged(
             self.profiler.terms(cands[s.id], prep.words, marked),
-            naming_terms(read(by_story[s.id]), read(by_thread[s.thread]), texts)).items())) for s in stories]
+            naming_terms(read(by_story[s.id]), (), texts, names[s.thread])).items())) for s in stories]
 
     def _contrast(self, stories: list[Story], claims: list[Claim], clusters: list[Cluster],
                   texts: dict[str, str]) -> list[Story]:

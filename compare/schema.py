@@ -257,7 +257,9 @@ class Cluster:
 
 @dataclass(frozen=True)
 class FramingTerm:
-    """A word an outlet's own text loads what it reports with, or labels a named referent with."""
+    """A word an outlet's text loads what it reports with (its own, or a quoted speaker's:
+    ``speaker``), labels a named referent with, or a name it gives a place or body that takes a
+    side (kind "naming")."""
 
     term: str
     kind: str  # "loaded" | "label" | "substitution" | "naming"

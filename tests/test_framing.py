@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -218,9 +220,21 @@ def _feature(cands, word, name):
 
 
 def test_quotations_are_found_in_every_style():
-    text = 'He said “a reckless plan” and "a bold move", «un plan», then left.'
+    text = 'He said “a reckless plan” and "a bold move", «un plan», ‘it’s over’, „Schluss“, then left.'
     spans = [text[a:b] for a, b in quotations(text)]
-    assert spans == ["“a reckless plan”", '"a bold move"', "«un plan»"]
+    assert spans == ["“a reckless plan”", '"a bold move"', "«un plan»", "‘it’s over’", "„Schluss“"]
+    assert quotations('They fired 5" shells and 12" rounds.') == []  # inch marks
+    # an unbalanced straight quote does not swallow the outlet's own words up to the next one
+    text = 'He said "we will fight. The outlet says the "terrorists" fled.'
+    assert [text[a:b] for a, b in quotations(text)] == ['"terrorists"']
+
+
+def test_a_short_quotation_nobody_speaks_is_the_outlets_scare_quote(extractor):
+    arts, claims = _articles(extractor, {"a": ("Wire", 'The "liberation" of the town left it in ruins.')})
+    df, n = document_frequency(claims)
+    cands = candidates(claims, {a.id: a.text for a in arts}, df, n)
+    assert _feature(cands, "liberation", "in_quote") == 0.0
+    assert next(c for c in cands if c.word == "liberation").speaker is None
 
 
 def test_a_word_inside_quotation_marks_is_the_speakers_and_comes_after_the_outlets_own(extractor):
@@ -291,21 +305,32 @@ def test_an_outlet_writing_both_sides_names_has_no_naming_term(extractor):
 
 def test_profile_and_facts_give_one_account(extractor):
     arts, claims = _articles(extractor, {
-        "a": ("A", "Troops liberated the town of Shusha on Sunday."),
-        "b": ("B", "Troops took the town of Shushi on Sunday."),
+        "a": ("A", 'Troops liberated the town of Shusha on Sunday. A general said "the occupation is over."'),
+        "b": ("B", "Troops took the town of Shushi on Sunday, near Nagorno-Karabakh."),
     })
+    texts = {a.id: a.text for a in arts}
     lashed = FramingTerm("troops", "loaded", None, (claims[0].id,), "w", 0.9)
     quoted = FramingTerm("took", "loaded", None, (claims[1].id,), "w", 0.95, speaker="a general")
     story = Story("s1", tuple(a.id for a in arts), "t", framing=(("A", (lashed,)), ("B", (quoted,))))
     # the lexicon's word named in a fact joins the outlet's profile, with the fact's sentence
-    sig = Signal("wording", ("A", "B"), {"A": ["liberate"], "B": []}, "A uses 'liberate'")
-    name = Signal("naming", ("A", "B"), {"A": ["Shusha"], "B": ["Shushi"]}, "Shusha vs Shushi")
+    sig = Signal("wording", ("A", "B"), {"A": ["liberate", "occupation"], "B": []}, "A uses 'liberate'")
+    name = Signal("naming", ("A", "B"), {"A": ["Shusha"], "B": ["Shushi", "Nagorno-Karabakh"]}, "Shusha vs Shushi")
     cl = Cluster("f001", "s1", tuple(c.id for c in claims), ("A", "B"), "diverge", (sig, name), 2.0)
-    out = dict(with_fact_terms([story], [cl], {c.id: c for c in claims})[0].framing)
+    out = dict(with_fact_terms([story], [cl], {c.id: c for c in claims}, texts)[0].framing)
     a = {t.term: t for t in out["A"]}
-    assert a["liberate"].claims == (claims[0].id,) and "fact f001" in a["liberate"].why
-    assert a["Shusha"].kind == "naming" and dict(out)["B"][0].term == "Shushi"  # B's own name first
-    assert [t.term for t in out["B"]][-1] == "took"  # the quoted word last
+    # the lemma joins as the outlet wrote it, with the sentence that holds it
+    assert a["liberated"].claims == (claims[0].id,) and "fact f001" in a["liberated"].why
+    assert "occupation" not in a  # inside quotation marks: the general's word, not A's
+    assert a["Shusha"].kind == "naming" and a["Shusha"].referent == "town in Nagorno-Karabakh"
+    b = [t.term for t in out["B"]]
+    assert b[0] == "Shushi" and "Nagorno-Karabakh" not in b  # the international name takes no side
+    assert b[-1] == "took"  # the quoted word last
+    # a word the profile has gains the fact's sentences instead of being listed twice
+    again = FramingTerm("liberated", "loaded", None, ("x-9",), "model", 0.95)
+    story = replace(story, framing=(("A", (again,)), ("B", (quoted,))))
+    a = dict(with_fact_terms([story], [cl], {c.id: c for c in claims}, texts)[0].framing)["A"]
+    assert [(t.term, t.claims, t.why) for t in a if t.term == "liberated"] == [
+        ("liberated", ("x-9", claims[0].id), "model")]
 
 
 def test_merged_keeps_one_term_per_word_and_voice():

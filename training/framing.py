@@ -86,12 +86,14 @@ def load(cache: Path, tokens: Path):
     word_model, word_p = words_model(prep, story, marks, word_vectors(cache, prep))
     with open(tokens / "oof_basil.pkl", "rb") as fh:
         marked = pickle.load(fh)
+    # a word the loaded-word model did not score reads the mean of those it did, as at run time
+    prior = float(np.nanmean(np.concatenate([v for v in marked.values() if len(v)])))
     rows, x, y, inside = [], [], [], []
     by_story: dict[str, list] = {}
     for c in prep.claims:
         by_story.setdefault(story[c.article], []).append(c)
     for sid in sorted(by_story):
-        for cand in candidates(by_story[sid], texts, df, n, bias, words=word_p, marked=marked):
+        for cand in candidates(by_story[sid], texts, df, n, bias, words=word_p, marked=marked, token_prior=prior):
             a, b = cand.claim.tokens[cand.token][:2]
             m = marks[cand.claim.article]
             lex = any(s <= a and b <= e for s, e in m["lex"])
@@ -280,6 +282,8 @@ def main() -> None:
     plain_x = x[:, :len(PLAIN_FEATURES)]
     plain_cut, plain_lexicon = sweep(rows, plain_x, y, f, inside, marks, words,
                                      "the fallback (no word or sentence vectors)")
+    plain_gate = gate_table(rows, plain_x, y, f, inside, marks, words, plain_cut, plain_lexicon, token,
+                            float(np.mean(x[:, token])))
     lr, plain = fit(x, y), fit(plain_x, y)
     print("coef", dict(zip(FRAMING_FEATURES, np.round(lr.coef_[0], 3), strict=True)))
     if args.write:
@@ -298,7 +302,8 @@ def main() -> None:
             "word_prior": round(float(np.mean(x[:, FRAMING_FEATURES.index("word_bias")])), 4),
             "token_prior": round(float(np.mean(x[:, FRAMING_FEATURES.index("token_bias")])), 4),
             "fallback": {"features": list(PLAIN_FEATURES),
-                         **linear(plain), "threshold": plain_cut, "lexicon_threshold": plain_lexicon},
+                         **linear(plain), "threshold": plain_cut, "lexicon_threshold": plain_lexicon,
+                         "token_gate": plain_gate},
             "fitted_on": "basil-dev (80 triplets, 240 articles): words inside the experts' lex spans; "
                          "token_bias from the loaded-word model (BABE + basil-dev, out of fold)",
         }, indent=2) + "\n")

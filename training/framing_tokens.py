@@ -3,7 +3,7 @@
 A word is a positive when experts marked it: BABE's `biased_words` (3,674 sentences of 11 US
 outlets), or a word inside a basil-dev `lex` span (the outlet's own loaded word choice). Every
 word piece carries its word's label; a word's probability is the mean of its pieces' (as
-``compare.framing.TokenModel`` reads them).
+``compare.loaded.TokenModel`` reads them).
 
 Five folds: BABE's sentences dealt into five by a seeded shuffle, basil-dev's triplets by
 ``training/framing.py``'s ``folds_of`` (so the term model stacked on these scores stays out of
@@ -16,7 +16,7 @@ fold). Fold k's model trains on the other four of both sets and scores fold k's 
   word model's (a logistic regression over the frozen encoder's word vectors, fitted on the same
   folds);
 - ``final/``: the model fitted on every sentence, which ``training/export_tokens.py`` turns into
-  ``compare/models/framing-tokens``.
+  ``compare/models/loaded-words``.
 
 Data are read from ``--data`` (../shared/data) and from training/story_data.py's basil-dev cache;
 no text is written outside ``--out`` (git-ignored ``.train``).

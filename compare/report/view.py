@@ -111,12 +111,14 @@ def _terms_for(outlet: str, signals: tuple[Signal, ...]) -> dict[str, str]:
     return out
 
 
-def _pieces(text: str, terms: dict[str, str]) -> tuple[Piece, ...]:
+def _pieces(text: str, terms: dict[str, str], exact: frozenset[str] = frozenset()) -> tuple[Piece, ...]:
+    """``text`` with ``terms`` marked by kind: lemmas with their inflections, the words in
+    ``exact`` as written."""
     pieces: tuple[Piece, ...] = (Piece(" ".join(text.split()), ""),)
     for term, kind in terms.items():
         nxt: list[Piece] = []
         for p in pieces:
-            nxt.extend(highlight(p.text, [term], kind) if not p.mark else [p])
+            nxt.extend(highlight(p.text, [term], kind, exact=term in exact) if not p.mark else [p])
         pieces = tuple(nxt)
     return pieces
 
@@ -164,12 +166,13 @@ def headline(claims: list[Claim], width: int = 140) -> str:
 
 
 def profile_terms(report: Report) -> dict[str, dict[str, str]]:
-    """claim id -> {term: kind} of the framing profiles' terms in that claim: a fact's sentences
-    mark the same words as the story's profile (one account of each outlet's words)."""
+    """claim id -> {term: kind} of the framing profiles' terms in that claim, in the outlet's own
+    voice: a fact's sentences mark the same words as the story's profile (one account of each
+    outlet's words)."""
     out: dict[str, dict[str, str]] = {}
     for s in report.stories:
         for _, terms in s.framing:
-            for t in terms:
+            for t in (t for t in terms if t.speaker is None):
                 for cid in t.claims:
                     out.setdefault(cid, {}).setdefault(t.term, t.kind if t.kind != "substitution" else "loaded")
     return out
@@ -186,9 +189,8 @@ def build_facts(report: Report) -> list[Fact]:
         for cid in cl.claims:
             c = claims[cid]
             terms = _terms_for(c.outlet, cl.signals)
-            for t, kind in profiled.get(cid, {}).items():
-                terms.setdefault(t, kind)
-            tellings.append(Telling(c.outlet, c, _pieces(c.text, terms)))
+            own = {t: kind for t, kind in profiled.get(cid, {}).items() if t not in terms}
+            tellings.append(Telling(c.outlet, c, _pieces(c.text, terms | own, frozenset(own))))
         tellings.sort(key=lambda t: (t.outlet, t.claim.start))
         related = tuple(Version(r.outlet, claims[r.claim], r.p) for r in cl.related)
         facts.append(Fact(cl, tuple(tellings), cl.signals, headline([t.claim for t in tellings]), related))
