@@ -102,6 +102,6 @@ def test_make_run_reproduces_the_committed_seed_report_byte_for_byte(tmp_path, m
     made = (tmp_path / "report.json").read_bytes()
     if made != committed:  # name the first differing line, not two megabytes of bytes
         a, b = committed.decode().splitlines(), made.decode().splitlines()
-        k = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+        k = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
         pytest.fail(f"report.json differs from the committed one at line {k + 1}: "
                     f"{a[k] if k < len(a) else '<end>'!r} != {b[k] if k < len(b) else '<end>'!r}")
