@@ -11,7 +11,16 @@ one, and the growth exponent of the cold time between consecutive sizes.
 Targets (issue 11): 10,000 articles in under an hour at under 4 GB; exponent at most 1.15;
 warm re-run under 10 % of the cold run.
 
-    python benchmarks/scale.py 250 1000 [--data ../shared/data] [--work .train/scale]
+``--distinct`` builds corpora of distinct articles instead (issue 24): past the 1,012 dev
+articles, each new article is one event's articles recombined, as outlets covering one event
+write it: the lead paragraph of one of the event's articles, then two to four paragraphs drawn
+from its other articles in a random order, under the lead's date and a new outlet name. Dates
+and names stay those of the event. Every sentence of a recombined article loses two words at
+seeded positions (never its first two), so that articles share almost no sentence and no cache
+can collapse them: the run embeds, parses and judges every sentence, as it would for text
+written apart. The builder prints the share of distinct sentences.
+
+    python benchmarks/scale.py 250 1000 [--data ../shared/data] [--work .train/scale] [--distinct]
 """
 
 from __future__ import annotations
@@ -77,6 +86,73 @@ def build(data: Path, n: int, where: Path) -> Path:
     return corpus
 
 
+def events(data: Path) -> list[list[tuple[Path, dict]]]:
+    """The dev articles grouped by event: ECB+'s two events of each topic apart, each BASIL
+    triplet one event."""
+    groups: dict[tuple[str, bool], list[tuple[Path, dict]]] = {}
+    for path, row in sources(data):
+        groups.setdefault((str(path.parent), "ecbplus" in path.name), []).append((path, row))
+    return [g for _, g in sorted(groups.items()) if len(g) >= 2]
+
+
+def _trim(sentence: str, rng) -> str:
+    """The sentence with two words past its second dropped at seeded places (under six words:
+    kept whole)."""
+    words = sentence.split(" ")
+    if len(words) < 6:
+        return sentence
+    drop = set(rng.sample(range(2, len(words)), 2))
+    return " ".join(w for i, w in enumerate(words) if i not in drop)
+
+
+def build_distinct(data: Path, n: int, where: Path) -> Path:
+    """A corpus of ``n`` distinct articles (see the module docstring), rebuilt only when missing."""
+    import random
+    import re
+
+    corpus = where / f"d{n}"
+    if (corpus / "done").is_file():
+        return corpus
+    shutil.rmtree(corpus, ignore_errors=True)
+    src, groups = sources(data), events(data)
+    seen: set[str] = set()
+    total = 0
+    for k in range(n):
+        rng = random.Random(k)
+        if k < len(src):
+            path, row = src[k]
+            text, outlet, date = path.read_text(encoding="utf-8"), row["outlet"], row.get("date", "")
+        else:
+            group = groups[k % len(groups)]
+            lead_path, lead_row = group[rng.randrange(len(group))]
+            paras = [p for p in lead_path.read_text(encoding="utf-8").split("\n\n") if p.strip()]
+            pool = [p for path, _ in group if path != lead_path
+                    for p in path.read_text(encoding="utf-8").split("\n\n")[1:] if p.strip()]
+            # a short first paragraph is a masthead or title line: it stays, with the lead after it
+            head = 2 if len(paras) > 1 and len(paras[0].split()) < 8 else 1
+            body = paras[head - 1:head] + (rng.sample(pool, min(len(pool), rng.randint(2, 4))) if pool
+                                           else paras[head:head + 2])
+            text = "\n\n".join(paras[:head - 1] + [" ".join(_trim(s, rng) for s in re.split(r"(?<=[.!?]) ", p))
+                                                   for p in body])
+            outlet, date = f"Desk {k % 97:02d}", lead_row.get("date", "")
+        for sent in re.split(r"(?<=[.!?])\s+", text):
+            if len(sent.split()) >= 6:  # mastheads and short lines repeat, as in real feeds
+                total += 1
+                seen.add(sent.strip())
+        folder = corpus / f"{k // 200:03d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"a{k:05d}.txt").write_text(text, encoding="utf-8")
+        with open(folder / "manifest.csv", "a", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            if fh.tell() == 0:
+                w.writerow(["file", "outlet", "date", "url", "title"])
+            w.writerow([f"a{k:05d}.txt", outlet, date, "", ""])
+    print(f"corpus d{n}: {total} sentences of six words or more, {len(seen) / max(total, 1):.1%} distinct",
+          flush=True)
+    (corpus / "done").write_text("")
+    return corpus
+
+
 def one(corpus: Path, cache: Path | None) -> dict:
     """One run in this process: stage seconds, claims, peak RSS."""
     from compare.cache import Cache
@@ -96,6 +172,7 @@ def main() -> int:
     ap.add_argument("sizes", nargs="*", type=int, default=[250, 1000])
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     ap.add_argument("--work", type=Path, default=ROOT / ".train" / "scale")
+    ap.add_argument("--distinct", action="store_true", help="recombined distinct articles, not wire copies")
     ap.add_argument("--one", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--cache", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -104,8 +181,8 @@ def main() -> int:
         return 0
     rows = []
     for n in args.sizes:
-        corpus = build(args.data, n, args.work)
-        cache = args.work / f"n{n}.cache.sqlite"
+        corpus = (build_distinct if args.distinct else build)(args.data, n, args.work)
+        cache = args.work / f"{corpus.name}.cache.sqlite"
         cache.unlink(missing_ok=True)
         runs = []
         for _ in ("cold", "warm"):
