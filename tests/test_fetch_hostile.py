@@ -338,7 +338,10 @@ def test_an_interrupt_stops_fetching_at_once_and_keeps_what_was_fetched(hostile,
     proc = subprocess.Popen([sys.executable, "-m", "compare", "run", f"{hostile}/feed-slow.xml", "--out",
                              str(tmp_path / "out"), "--cache", str(cache), "--embedder", "hashing", "--judge",
                              "overlap", "-q"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+                            text=True,
+                            # a suite started in the background (`make test &`) ignores SIGINT, and
+                            # so would the run: give it the default, as a terminal would
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     start = time.monotonic()
     while sum(Scripted.hits.get(f"/slow/{n}.html", 0) for n in range(40)) < 4:
         assert time.monotonic() - start < 60, "the feed's entries were never fetched"
