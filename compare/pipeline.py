@@ -45,7 +45,7 @@ from .stories import StoryGrouper
 
 log = logging.getLogger("compare")
 
-# Chosen on the annotated gold in tests/gold/ with `compare evaluate --sweep` (see README).
+# Chosen on the annotated gold in tests/gold/ with `compare evaluate --sweep` (see docs/quality.md).
 DEFAULT_JUDGE_THRESHOLD = 0.3
 DEFAULT_K = 2
 DEFAULT_CONTRADICTION = 0.9

@@ -29,7 +29,7 @@ def test_model_is_the_bundled_minilm(report):
 
 
 def test_war_narrative_diverges_with_loaded_words(report):
-    # the judge leaves this pair apart at the default cut (stacked P(same) 0.52, see README), so
+    # the judge leaves this pair apart at the default cut (stacked P(same) 0.52, see docs/quality.md), so
     # the signals are checked on the two tellings themselves
     from compare.diverge import assess
 
@@ -68,7 +68,7 @@ def test_gold_scores_do_not_regress(report):
     assert result["lost_words"] == 0
     assert result["non_claims_leaked"] == []
     assert result["conflicts"]["false"] == 0
-    # floors from the measured run (see README: same P 1.000, F1 0.235, verdicts 0.286, related
+    # floors from the measured run (see docs/quality.md: same P 1.000, F1 0.235, verdicts 0.286, related
     # P 0.429, same or related recall 0.244, none of the 19 must-not-link pairs linked or graded
     # related); a drop means linking got worse
     assert result["links"]["precision"] >= 0.95
