@@ -297,8 +297,12 @@ def test_the_first_screen_names_what_is_contested_and_what_diverges():
     first = html[:html.index("<table")]
     summary = first[first.index('<section class="summary" id="summary">'):]
     assert "<h3>Contested (1)</h3>" in summary and "<h3>Diverging (1)</h3>" in summary
+    # titled by what it is about, not by its number; the counts come after the first screen
     contested = summary[summary.index('<ul class="contested">'):summary.index("<h3>Diverging")]
-    assert '<a href="#fact-f001">f001</a>' in contested
+    assert '<a href="#fact-f001">f001</a>' not in contested and '<a href="#fact-f001">' in contested
+    assert html.index('<section class="summary"') < html.index('<p class="counts">')
+    diverging = summary[summary.index("<h3>Diverging"):summary.index("</section>")]
+    assert '<ul class="versions">' in diverging  # each outlet's version under the title
     assert "the date: Alpha Wire says “on Friday”, Beta Post says “on Thursday”" in contested
     assert '<a href="#fact-f002">' in summary[summary.index("<h3>Diverging"):]
     assert describe(report.copies[0]) == "Alpha Wire and Beta Post carry the same AFP text (1 sentence)."
@@ -309,7 +313,13 @@ def test_the_first_screen_names_what_is_contested_and_what_diverges():
     assert html.index('id="fact-f001"', html.index("<table")) < html.index('id="fact-f002"', html.index("<table"))
     md = render_markdown(report)
     glance = md[md.index("## At a glance"):md.index("## Threads and stories")]
-    assert "`f001` · the date: Alpha Wire says “on Friday”, Beta Post says “on Thursday”" in glance
+    assert "(`f001`): the date: Alpha Wire says “on Friday”, Beta Post says “on Thursday”" in glance
+    assert "\n\n### Shared copy" in glance
+    from compare.report.view import build_facts
+
+    div = glance[glance.index("### Diverging"):glance.index("### Shared copy")]
+    assert sum(line.startswith("  - ") for line in div.splitlines()) == len(
+        next(f for f in build_facts(report) if f.cluster.id == "f002").tellings)  # a line per version
     assert "- Alpha Wire and Beta Post carry the same AFP text (1 sentence)." in glance
 
 

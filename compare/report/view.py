@@ -266,13 +266,16 @@ def contest_line(f: Fact) -> str:
 
 
 def summary(facts: list[Fact], report: Report) -> dict:
-    """What the first screen of report.html says: the contested facts (each conflict and its
-    sides), the diverging facts one a line (``SUMMARY_LINES`` of them, the rest folded), and the
-    copies outlets share."""
+    """What the first screen of report.html says: the contested facts (each titled by what it is
+    about, with each conflict and its sides), the diverging facts (``SUMMARY_LINES`` of them
+    titled with each outlet's version, the rest folded to a line each), and the copies outlets
+    share."""
+    from .titles import fact_title  # titles reads this module's Fact
+
     once = {c.id for c in contested_once(f.cluster for f in facts)}
-    contested = [{"fact": f, "line": contest_line(f), "outlets": and_join(f.cluster.outlets)}
+    contested = [{"fact": f, "title": fact_title(f), "line": contest_line(f), "outlets": and_join(f.cluster.outlets)}
                  for f in facts if f.cluster.id in once]
-    diverging = [{"fact": f, "outlets": and_join(f.cluster.outlets),
+    diverging = [{"fact": f, "title": fact_title(f), "outlets": and_join(f.cluster.outlets),
                   "kinds": ", ".join(dict.fromkeys(KIND_NAMES.get(s.kind, s.kind) for s in f.signals))}
                  for f in facts if f.cluster.verdict == "diverge" and not f.cluster.contested
                  and len(f.cluster.outlets) > 1]
