@@ -114,6 +114,27 @@ def test_committed_seed_reports_open_cleanly(browser, name):
     p.page.close()
 
 
+def test_the_seeds_timeline_has_a_mark_for_each_dated_claim_and_draws_the_conflict(browser):
+    """The committed report (real models): each thread's timeline shows every claim at each date
+    it states, and the 1988 / 1991 origin of the conflict as a conflict line."""
+    import json
+    import re
+
+    committed = Path(SEEDS).parent / "reports" / "seeds"
+    data = json.loads((committed / "report.json").read_text(encoding="utf-8"))
+    placeable = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+    dated = {(c["id"], d["value"]) for c in data["claims"] for d in c["when"]
+             if d["value"] and placeable.match(d["value"])}
+    p = Page(browser, committed / "report.html")
+    marks = p.page.eval_on_selector_all("svg.timeline circle.mark", "els => els.map(e => e.dataset.claim)")
+    assert len(marks) == len(dated) and set(marks) == {cid for cid, _ in dated}
+    assert p.page.locator("svg.timeline").first.is_visible()
+    conflicts = p.page.eval_on_selector_all("svg.timeline line.conflict", "els => els.map(e => e.textContent)")
+    assert any("1988" in t and "1991" in t for t in conflicts), conflicts
+    assert p.errors == []
+    p.page.close()
+
+
 def test_seed_views_render_without_console_errors(browser, seeds):
     report, out = seeds
     for name in ("report.html", "teach.html", "factcheck.html"):

@@ -9,6 +9,7 @@ from ..copies import describe
 from ..schema import Claim, Cluster, FramingTerm, Report, Signal, Story, Thread, divergence_order
 from .charts import agreement_chart, coverage_chart
 from .phrases import about, and_join, article_date, conflicts, contested_once, sides_text, sourcing
+from .timeline import build_timeline, timeline_rows
 
 KIND_NAMES = {
     "wording": "loaded words",
@@ -319,7 +320,9 @@ def build_view(report: Report) -> dict:
             })
         arts = [articles[a] for s in th_stories for a in s.articles]
         by_thread.append({"thread": th, "stories": sections, "articles": len(arts),
-                          "outlets": sorted({a.outlet for a in arts})})
+                          "outlets": sorted({a.outlet for a in arts}),
+                          "timeline": (tl := build_timeline(report, {a.id for a in arts})),
+                          "timeline_rows": timeline_rows(tl) if tl else []})
         by_story.extend(sections)
     # a fact told in several stories of its thread: the stories besides its primary one
     also = {f.cluster.id: [stories[s] for s in f.cluster.stories if s != f.cluster.story and s in stories]

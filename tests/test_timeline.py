@@ -1,0 +1,38 @@
+"""The thread timeline (compare/report/timeline.py)."""
+
+from dataclasses import replace
+
+from compare.report import render_html, render_markdown
+from compare.report.timeline import build_timeline, timeline_rows
+
+from .test_views import views_report
+
+
+def test_each_dated_claim_is_a_mark_and_a_date_conflict_a_line():
+    report = views_report()
+    tl = build_timeline(report, {a.id for a in report.articles})
+    assert tl is not None
+    dated = {(c.id, d.value) for c in report.claims for d in c.when if d.value and len(d.value) >= 4
+             and d.value[:4].isdigit()}
+    assert {(m.claim.id, m.value) for m in tl.marks} == dated
+    assert list(tl.slots) == sorted(tl.slots)  # one time axis, in order
+    assert all(tl.x(a) < tl.x(b) for a, b in zip(tl.slots, tl.slots[1:], strict=False))
+    # f001: one outlet says Friday, the other Thursday
+    assert any(a.fact == "f001" and b.fact == "f001" and a.value != b.value for a, b, _ in tl.conflicts)
+    rows = timeline_rows(tl)
+    assert [r["date"].split(" ")[0] for r in rows] == [m.value for m in tl.marks]
+
+
+def test_no_dated_claim_no_timeline():
+    report = views_report()
+    bare = replace(report, claims=tuple(replace(c, when=()) for c in report.claims))
+    assert build_timeline(bare, {a.id for a in bare.articles}) is None
+    assert 'class="timeline"' not in render_html(bare) and "### Timeline" not in render_markdown(bare)
+
+
+def test_the_timeline_is_drawn_in_html_and_tabled_in_markdown():
+    report = views_report()
+    html, md = render_html(report), render_markdown(report)
+    assert html.count('<circle class="mark"') == len(build_timeline(report, {a.id for a in report.articles}).marks)
+    assert '<line class="conflict"' in html
+    assert "### Timeline" in md and "| Date | Outlet | Words | Claim | Fact |" in md
