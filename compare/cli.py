@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sqlite3
 import sys
 from contextlib import contextmanager
@@ -30,7 +31,7 @@ def _judge(judge: str, judge_model: str | None):
 
 def _pipeline(model: str | None, embedder: str, threshold: float | None, linkage: str | None,
               lexical_weight: float | None = None, judge: str = "model", judge_model: str | None = None,
-              cache: str | None = None, no_cache: bool = False):
+              cache: str | None = None, no_cache: bool = False, one_story: bool = False):
     from .embed import HashingEmbedder, OnnxEmbedder, SentenceTransformerEmbedder
     from .linking.cluster import ClaimClusterer, JudgedClusterer
     from .pipeline import (
@@ -59,7 +60,12 @@ def _pipeline(model: str | None, embedder: str, threshold: float | None, linkage
         clusterer = JudgedClusterer(_judge(judge, judge_model),
                                     threshold if threshold is not None else DEFAULT_JUDGE_THRESHOLD,
                                     k=DEFAULT_K, linkage=linkage or DEFAULT_LINKAGE, lexical_weight=weight)
-    return Pipeline(embedder=emb, clusterer=clusterer, cache=None if no_cache else open_cache(cache))
+    # one_story: every article in one story and thread, so that any two are compared (diff)
+    from .stories import StoryGrouper
+
+    grouper = StoryGrouper(story_threshold=1.0, thread_threshold=1.0) if one_story else None
+    return Pipeline(embedder=emb, clusterer=clusterer, grouper=grouper,
+                    cache=None if no_cache else open_cache(cache))
 
 
 def open_cache(path: str | None):
@@ -279,6 +285,63 @@ def run(paths, out_dir, views, manifest, outlets_file, since, until, strict, max
     )
     for p in written:
         click.echo(printable(str(p)))
+
+
+@cli.command()
+@click.argument("first")
+@click.argument("second")
+@click.option("--out", "out_dir", help="also write diff.html (the two articles in two columns) to this folder.")
+@with_model_options
+def diff(first, second, out_dir, model, embedder, judge, judge_model, threshold, linkage, lexical_weight,
+         cache_path, no_cache, dask_address, workers, verbose, quiet):
+    """Read two articles side by side: each claim of FIRST beside its counterpart in SECOND.
+
+    FIRST and SECOND are files or http(s) addresses of pages, one article each. Each claim of
+    FIRST is printed with the claim of SECOND that tells the same fact ("same"), or probably the
+    same event told differently or disputed ("related"), or nothing; the signals of the fact they
+    share are marked [word|kind]; the claims only SECOND states come last."""
+    _setup_logging(verbose, quiet)
+    from .ingest.web import Fetcher, is_url
+    from .report.diff import build_diff, render_text
+
+    if out_dir:
+        _writable(out_dir)
+    fetcher = None
+    try:
+        pipe = _pipeline(model, embedder, threshold, linkage, lexical_weight, judge, judge_model,
+                         cache_path, no_cache, one_story=True)
+        fetcher = Fetcher(pipe.cache, given=[p for p in (first, second) if is_url(p)])
+        report = pipe.run([first, second], fetcher=fetcher, strict=True)
+        def under(source: str, given: str) -> bool:  # the article came from this input
+            if is_url(given):
+                return source == given
+            src, top = os.path.abspath(source), os.path.abspath(given)
+            return src == top or src.startswith(top.rstrip(os.sep) + os.sep)
+
+        ids = []
+        for given in (first, second):
+            found = [a.id for a in report.articles if under(a.source, given)]
+            if len(found) != 1:
+                raise CompareError(f"{given} gives {len(found)} articles; diff reads one article from each input")
+            ids.append(found[0])
+        d = build_diff(report, *ids)
+        for w in report.warnings:
+            click.echo(printable(f"Warning: {w}"), err=True)
+        for line in render_text(d).splitlines():
+            click.echo(printable(line))
+        if out_dir:
+            from .report.diff import write_html
+
+            click.echo(printable(str(write_html(d, out_dir))))
+    except CompareError as exc:
+        raise _error(str(exc)) from None
+    except sqlite3.Error as exc:
+        raise _error(f"the cache cannot be used ({exc}); pass --no-cache, or --cache with another file") from None
+    except OSError as exc:
+        raise _error(f"{exc.filename or 'input'}: {exc.strerror or exc}; check the path and its permissions") from None
+    finally:
+        if fetcher is not None:
+            fetcher.close()
 
 
 @cli.command()

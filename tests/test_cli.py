@@ -156,3 +156,66 @@ def test_pairs_bad_line_is_one_line_error(tmp_path, line, message):
     assert res.exit_code == 1
     assert res.output.strip().splitlines()[-1].startswith(message)
     assert "Traceback" not in res.output
+
+
+DIFF_A = {"text": "Rebels seized the dam on the Orvel river on Friday.\n\nThe government called the attack an act "
+                  "of terror.\n\nTalks will resume next week in Aster.",
+          "outlet": "Alpha Wire", "title": "Dam seized", "date": "2024-03-08"}
+DIFF_B = {"text": "Fighters took control of the dam on the Orvel river on Friday.\n\nTalks will resume next week "
+                  "in Aster.\n\nThe river supplies water to 40,000 people.",
+          "outlet": "Beta Post", "title": "Fighters take the dam", "date": "2024-03-08"}
+FAST = ("--embedder", "hashing", "--judge", "overlap", "--no-cache", "-q")
+
+
+def _two(tmp_path):
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    a.write_text(json.dumps(DIFF_A))
+    b.write_text(json.dumps(DIFF_B))
+    return a, b
+
+
+def test_diff_prints_each_claim_beside_its_counterpart(tmp_path):
+    a, b = _two(tmp_path)
+    res = invoke("diff", str(a), str(b), *FAST)
+    assert res.exit_code == 0, res.output
+    assert res.stdout == (
+        "A: Alpha Wire · Dam seized · 2024-03-08\n"
+        "B: Beta Post · Fighters take the dam · 2024-03-08\n"
+        "\n"
+        "3 claims of A: 1 the same fact in B, 1 related (probably the same event, told differently or disputed), "
+        "1 with nothing close in B; 1 claim only in B.\n"
+        "\n"
+        "[1] related (P 0.68)\n"
+        "  A: Rebels seized the dam on the Orvel river on Friday.\n"
+        "  B: Fighters took control of the dam on the Orvel river on Friday.\n"
+        "[2] only in A\n"
+        "  A: The government called the attack an act of terror.\n"
+        "[3] same (P 0.99)\n"
+        "  A: Talks will resume next week in Aster.\n"
+        "  B: Talks will resume next week in Aster.\n"
+        "\n"
+        "Only in B:\n"
+        "  B: The river supplies water to 40,000 people.\n")
+    assert res.stderr == ""
+
+
+def test_diff_writes_the_two_columns_when_asked(tmp_path):
+    a, b = _two(tmp_path)
+    res = invoke("diff", str(a), str(b), "--out", str(tmp_path / "out"), *FAST)
+    assert res.exit_code == 0, res.output
+    assert res.stdout.splitlines()[-1] == str(tmp_path / "out" / "diff.html")
+    page = (tmp_path / "out" / "diff.html").read_text()
+    assert page.count('<tr data-grade="') == 3 and '<tr data-grade="none">' in page  # a row per claim of A
+    assert '<tr class="only-b" data-grade="only-b">' in page and "40,000 people" in page
+
+
+def test_diff_errors_say_what_to_do(tmp_path):
+    a, b = _two(tmp_path)
+    res = invoke("diff", str(tmp_path), str(b), *FAST)  # a folder of two articles
+    assert res.exit_code == 1
+    assert res.stderr == f"Error: {tmp_path} gives 2 articles; diff reads one article from each input\n"
+    res = invoke("diff", str(tmp_path / "nope.json"), str(b), *FAST)
+    assert res.exit_code == 1
+    assert res.stderr == f"Error: {tmp_path / 'nope.json'}: no such file or folder; check the path\n"
+    res = invoke("diff", str(a), *FAST)
+    assert res.exit_code == 2 and "Missing argument 'SECOND'" in res.stderr
