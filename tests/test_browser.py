@@ -135,6 +135,34 @@ def test_the_seeds_timeline_has_a_mark_for_each_dated_claim_and_draws_the_confli
     p.page.close()
 
 
+def test_the_seeds_side_by_side_of_tass_and_the_moscow_times_shows_every_counterpart_pair(browser):
+    """The committed report: TASS's claims beside The Moscow Times', one row per TASS claim, and
+    each counterpart the run found in The Moscow Times' article in the row of its TASS claim."""
+    import json
+
+    committed = Path(SEEDS).parent / "reports" / "seeds"
+    data = json.loads((committed / "report.json").read_text(encoding="utf-8"))
+    article = {a["id"]: a for a in data["articles"]}
+    tass = [c for c in data["claims"] if article[c["article"]]["outlet"] == "TASS"]
+    text = {c["id"]: " ".join(c["text"].split()) for c in data["claims"]}
+    expected = [(text[c["id"]], text[k["claim"]], k["grade"]) for c in tass for k in c["counterparts"]
+                if article[next(x for x in data["claims"] if x["id"] == k["claim"])["article"]]["outlet"]
+                == "The Moscow Times"]
+    assert expected  # the two share facts
+    p = Page(browser, committed / "report.html")
+    box = p.page.locator('details.side-by-side[data-a="TASS"][data-b="The Moscow Times"]')
+    box.locator("summary").click()
+    rows = box.locator("tr[data-grade]").evaluate_all(
+        "rs => rs.map(r => [r.dataset.grade, r.querySelector('td.a').innerText, r.querySelector('td.b').innerText])")
+    assert sum(g != "only-b" for g, _, _ in rows) == len(tass)  # one row per TASS claim, in its order
+    assert sum(g in ("same", "related") for g, _, _ in rows) == len(expected)
+    for a, b, grade in expected:
+        row = next(r for r in rows if r[0] == grade and " ".join(r[1].split()).startswith(a[:40]))
+        assert " ".join(row[2].split()).startswith(b[:40])
+    assert p.errors == []
+    p.page.close()
+
+
 def test_seed_views_render_without_console_errors(browser, seeds):
     report, out = seeds
     for name in ("report.html", "teach.html", "factcheck.html"):

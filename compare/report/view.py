@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import combinations
 
 from ..copies import describe
 from ..schema import Claim, Cluster, FramingTerm, Report, Signal, Story, Thread, divergence_order
@@ -284,6 +285,19 @@ def summary(facts: list[Fact], report: Report) -> dict:
             "copies": [describe(k) for k in report.copies]}
 
 
+# article pairs of one story read side by side in report.html (the rest: `compare diff`)
+SIDE_BY_SIDE = 6
+
+
+def side_by_side(report: Report, story: Story, articles: dict) -> tuple[list, int]:
+    """Pairs of the story's articles of two outlets, each read side by side (compare/report/diff.py),
+    at most ``SIDE_BY_SIDE`` of them in the order of the story's articles, and how many more."""
+    from .diff import build_diff  # diff reads this module's pieces
+
+    pairs = [(a, b) for a, b in combinations(story.articles, 2) if articles[a].outlet != articles[b].outlet]
+    return [build_diff(report, a, b) for a, b in pairs[:SIDE_BY_SIDE]], max(0, len(pairs) - SIDE_BY_SIDE)
+
+
 def build_view(report: Report) -> dict:
     articles = {a.id: a for a in report.articles}
     stories = {s.id: s for s in report.stories}
@@ -317,6 +331,7 @@ def build_view(report: Report) -> dict:
                 "coverage": coverage_chart(shared, outlets),
                 "agreement": agreement_chart([f.cluster for f in story_facts], outlets, report.copies),
                 "framing": framing_profile(s, outlets, claims),
+                **dict(zip(("side_by_side", "side_by_side_more"), side_by_side(report, s, articles), strict=True)),
             })
         arts = [articles[a] for s in th_stories for a in s.articles]
         by_thread.append({"thread": th, "stories": sections, "articles": len(arts),
