@@ -53,6 +53,12 @@ def build_diff(report: Report, a_id: str | None = None, b_id: str | None = None)
             raise CompareError(f"no article {given!r} in the run; its articles are {', '.join(sorted(arts))}")
     claims = {c.id: c for c in report.claims}
     fact_of = {cid: cl for cl in report.clusters for cid in cl.claims}
+    # a conflict between a fact's claim and its related version holds for that pair too
+    disputes: dict[frozenset, list[Signal]] = {}
+    for cl in report.clusters:
+        for sig in cl.signals:
+            if sig.kind == "conflict" and len(sig.sides) >= 2:
+                disputes.setdefault(frozenset(cid for _, cid, _ in sig.sides), []).append(sig)
     rows, used = [], set()
     for c in (c for c in report.claims if c.article == a_id):
         k = next((k for k in report.counterparts.get(c.id, ()) if claims[k.claim].article == b_id), None)
@@ -60,6 +66,8 @@ def build_diff(report: Report, a_id: str | None = None, b_id: str | None = None)
         cl = fact_of.get(c.id)
         shared = cl is not None and b is not None and b.id in cl.claims
         signals = tuple(s for s in cl.signals if s.kind != "omission") if shared else ()
+        if b is not None and not shared:
+            signals = tuple(disputes.get(frozenset((c.id, b.id)), ()))
         if b is not None:
             used.add(b.id)
         rows.append(Row(c, b, k.grade if k is not None else "none", k.p if k is not None else None, signals,
