@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sqlite3
 import sys
 from contextlib import contextmanager
@@ -306,6 +307,8 @@ def diff(first, second, out_dir, model, embedder, judge, judge_model, threshold,
 
     if out_dir:
         _writable(out_dir)
+    if first == second or (not is_url(first) and os.path.realpath(first) == os.path.realpath(second)):
+        raise _error("the two inputs are the same article; give two different ones")
     fetcher = None
     try:
         pipe = _pipeline(model, embedder, threshold, linkage, lexical_weight, judge, judge_model,
@@ -315,7 +318,8 @@ def diff(first, second, out_dir, model, embedder, judge, judge_model, threshold,
         def under(source: str, given: str) -> bool:  # the article came from this input
             if is_url(given):
                 return source == given
-            src, top = os.path.abspath(source), os.path.abspath(given)
+            source = re.sub(r":\d+$", "", source)  # the record of a .jsonl or .json list: "a.jsonl:1"
+            src, top = os.path.abspath(source), os.path.abspath(printable(given))
             return src == top or src.startswith(top.rstrip(os.sep) + os.sep)
 
         ids = []

@@ -219,3 +219,15 @@ def test_diff_errors_say_what_to_do(tmp_path):
     assert res.stderr == f"Error: {tmp_path / 'nope.json'}: no such file or folder; check the path\n"
     res = invoke("diff", str(a), *FAST)
     assert res.exit_code == 2 and "Missing argument 'SECOND'" in res.stderr
+
+
+def test_diff_reads_a_jsonl_article_and_refuses_one_article_twice(tmp_path):
+    a, b = _two(tmp_path)
+    lines = tmp_path / "a.jsonl"
+    lines.write_text(json.dumps(DIFF_A) + "\n")
+    res = invoke("diff", str(lines), str(b), *FAST)
+    assert res.exit_code == 0, res.output
+    assert res.stdout.startswith("A: Alpha Wire · Dam seized · 2024-03-08\n")
+    res = invoke("diff", str(a), str(a), *FAST)
+    assert res.exit_code == 1
+    assert res.stderr == "Error: the two inputs are the same article; give two different ones\n"

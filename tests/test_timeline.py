@@ -36,3 +36,29 @@ def test_the_timeline_is_drawn_in_html_and_tabled_in_markdown():
     assert html.count('<circle class="mark"') == len(build_timeline(report, {a.id for a in report.articles}).marks)
     assert '<line class="conflict"' in html
     assert "### Timeline" in md and "| Date | Outlet | Words | Claim | Fact |" in md
+
+
+def test_a_conflict_told_in_two_facts_is_drawn_once():
+    report = views_report()
+    once = build_timeline(report, {a.id for a in report.articles}).conflicts
+    twice = build_timeline(replace(report, clusters=report.clusters + report.clusters),
+                           {a.id for a in report.articles}).conflicts
+    assert once and len(twice) == len(once)
+
+
+def test_every_side_by_side_row_holds_only_what_is_between_its_two_outlets():
+    from itertools import combinations
+
+    from compare.report.diff import DiffIndex, build_diff
+
+    report = views_report()
+    index = DiffIndex.of(report)
+    for a, b in combinations([x.id for x in report.articles], 2):
+        d = build_diff(report, a, b, index)
+        for r in d.rows:
+            for s in r.signals:
+                assert {d.a.outlet, d.b.outlet} <= set(s.outlets), (a, b, s.kind)
+        told = {r.b.id for r in d.rows if r.b is not None}
+        for c in d.only_b:  # no claim of B left alone that tells one of A's facts
+            assert c.id not in told and not any(
+                next(x for x in report.claims if x.id == k.claim).article == a for k in report.counterparts.get(c.id, ()))

@@ -37,12 +37,42 @@ class Diff:
     a: Article
     b: Article
     rows: tuple[Row, ...]
-    only_b: tuple[Claim, ...]  # claims of the second that are no counterpart of the first's
+    only_b: tuple[Claim, ...]  # claims of the second with no counterpart in the first
 
 
-def build_diff(report: Report, a_id: str | None = None, b_id: str | None = None) -> Diff:
+@dataclass(frozen=True)
+class DiffIndex:
+    """What every pair of one report reads: its claims by id and by article, the fact of each
+    claim, and the conflicts by their sides (built once for all the pairs of a report)."""
+
+    claims: dict
+    by_article: dict
+    fact_of: dict
+    disputes: dict
+
+    @classmethod
+    def of(cls, report: Report) -> DiffIndex:
+        by_article: dict[str, list[Claim]] = {}
+        for c in report.claims:
+            by_article.setdefault(c.article, []).append(c)
+        disputes: dict[frozenset, list[Signal]] = {}
+        for cl in report.clusters:
+            for sig in cl.signals:
+                if sig.kind == "conflict" and len(sig.sides) >= 2:
+                    ids = [cid for _, cid, _ in sig.sides]
+                    for x in ids:  # every two sides of a conflict dispute each other
+                        for y in ids:
+                            if x < y:
+                                disputes.setdefault(frozenset((x, y)), []).append(sig)
+        return cls({c.id: c for c in report.claims}, by_article,
+                   {cid: cl for cl in report.clusters for cid in cl.claims}, disputes)
+
+
+def build_diff(report: Report, a_id: str | None = None, b_id: str | None = None,
+               index: DiffIndex | None = None) -> Diff:
     """The side-by-side reading of two articles of ``report`` (its only two when no ids are
-    given), in the order of the first article."""
+    given), in the order of the first article. ``index``: :meth:`DiffIndex.of` the report,
+    when many pairs of it are read."""
     arts = {a.id: a for a in report.articles}
     if a_id is None and b_id is None:
         if len(report.articles) != 2:
@@ -51,29 +81,29 @@ def build_diff(report: Report, a_id: str | None = None, b_id: str | None = None)
     for given in (a_id, b_id):
         if given not in arts:
             raise CompareError(f"no article {given!r} in the run; its articles are {', '.join(sorted(arts))}")
-    claims = {c.id: c for c in report.claims}
-    fact_of = {cid: cl for cl in report.clusters for cid in cl.claims}
-    # a conflict between a fact's claim and its related version holds for that pair too
-    disputes: dict[frozenset, list[Signal]] = {}
-    for cl in report.clusters:
-        for sig in cl.signals:
-            if sig.kind == "conflict" and len(sig.sides) >= 2:
-                disputes.setdefault(frozenset(cid for _, cid, _ in sig.sides), []).append(sig)
+    if a_id == b_id:
+        raise CompareError("the two inputs are the same article; give two different ones")
+    ix = index or DiffIndex.of(report)
     rows, used = [], set()
-    for c in (c for c in report.claims if c.article == a_id):
-        k = next((k for k in report.counterparts.get(c.id, ()) if claims[k.claim].article == b_id), None)
-        b = claims[k.claim] if k is not None else None
-        cl = fact_of.get(c.id)
+    for c in ix.by_article.get(a_id, []):
+        k = next((k for k in report.counterparts.get(c.id, ()) if ix.claims[k.claim].article == b_id), None)
+        b = ix.claims[k.claim] if k is not None else None
+        cl = ix.fact_of.get(c.id)
         shared = cl is not None and b is not None and b.id in cl.claims
-        signals = tuple(s for s in cl.signals if s.kind != "omission") if shared else ()
+        # only what holds between these two outlets: a conflict between others is not theirs
+        signals = tuple(s for s in cl.signals if s.kind != "omission" and {c.outlet, b.outlet} <= set(s.outlets)
+                        and (s.kind != "conflict" or {c.id, b.id} <= {cid for _, cid, _ in s.sides})
+                        ) if shared else ()
         if b is not None and not shared:
-            signals = tuple(disputes.get(frozenset((c.id, b.id)), ()))
+            signals = tuple(ix.disputes.get(frozenset((c.id, b.id)), ()))
         if b is not None:
             used.add(b.id)
         rows.append(Row(c, b, k.grade if k is not None else "none", k.p if k is not None else None, signals,
                         _pieces(c.text, _terms_for(c.outlet, signals)),
                         _pieces(b.text, _terms_for(b.outlet, signals)) if b is not None else ()))
-    only_b = tuple(c for c in report.claims if c.article == b_id and c.id not in used)
+    # a claim of B that tells one of A's facts again (a headline and its lead) is not B's alone
+    only_b = tuple(c for c in ix.by_article.get(b_id, []) if c.id not in used and not any(
+        ix.claims[k.claim].article == a_id for k in report.counterparts.get(c.id, ())))
     return Diff(arts[a_id], arts[b_id], tuple(rows), only_b)
 
 
@@ -83,8 +113,8 @@ def _head(label: str, a: Article) -> str:
 
 
 def _line(pieces: tuple[Piece, ...]) -> str:
-    """A sentence with its signal words in brackets: [illegally|wording]."""
-    return "".join(f"[{p.text}|{p.mark}]" if p.mark else p.text for p in pieces)
+    """A sentence on one line, its signal words in brackets: [illegally|wording]."""
+    return " ".join("".join(f"[{p.text}|{p.mark}]" if p.mark else p.text for p in pieces).split())
 
 
 def render_text(d: Diff) -> str:

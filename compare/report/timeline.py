@@ -4,19 +4,20 @@ Each mark is a claim and the date it states (the resolved date of a date express
 day, month or year the words give; a guessed year says so), with the sentence to read on hover.
 Marks of one fact on one date are joined across lanes; two dates of one fact that a conflict
 signal says cannot both be right are joined by a conflict line. The articles' publication dates
-sit on the axis too. The axis is ordinal (each date the thread names gets a slot, in time
+sit on their outlet's lane. The axis is ordinal (each date the thread names gets a slot, in time
 order), so a 1988 origin and four days of May 2023 are all readable on one line.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..schema import Claim, Report
 
 PLACEABLE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")  # a year, a month or a day
 LANE, SLOT, LEFT, TOP, STACK = 34, 64, 170, 84, 7  # pixels: lane height, slot width, margins, stacking
+MIN_WIDTH = 860  # the legend's width
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,8 @@ def build_timeline(report: Report, article_ids: set[str]) -> Timeline | None:
     for m in sorted(raw, key=lambda m: (m.value, m.outlet, m.claim.start)):
         k = stacked.get((m.outlet, m.value), 0)
         stacked[(m.outlet, m.value)] = k + 1
-        marks.append(Mark(**{**m.__dict__, "x": tl.x(m.value) + STACK * k, "y": lane[m.outlet]}))
+        # marks of one outlet on one date stack to the right, never past half-way to the next date
+        marks.append(replace(m, x=tl.x(m.value) + min(STACK * k, SLOT / 2 - STACK), y=lane[m.outlet]))
     by_claim: dict[str, list[Mark]] = {}
     for m in marks:
         by_claim.setdefault(m.claim.id, []).append(m)
@@ -93,17 +95,20 @@ def build_timeline(report: Report, article_ids: set[str]) -> Timeline | None:
     for group in by_fact.values():
         group = sorted(group, key=lambda m: m.y)
         joins += [(a, b) for a, b in zip(group, group[1:], strict=False) if a.outlet != b.outlet]
-    conflicts = []
+    conflicts, drawn = [], set()
     for cl in report.clusters:
         for s in cl.signals:
             if s.kind != "conflict" or s.about not in ("date", "year") or len(s.sides) < 2:
                 continue
-            ends = [by_claim.get(cid, []) for _, cid, _ in s.sides[:2]]
-            if all(ends):
-                conflicts.append((ends[0][0], ends[1][0], f"{cl.id}: {s.detail}"))
+            # each side's mark: the one whose date words its side quotes, else its first
+            ends = [next((m for m in by_claim.get(cid, []) if m.words in said), (by_claim.get(cid) or [None])[0])
+                    for _, cid, said in s.sides[:2]]
+            if all(ends) and (key := frozenset((m.claim.id, m.value) for m in ends)) not in drawn:
+                drawn.add(key)
+                conflicts.append((ends[0], ends[1], f"{cl.id}: {s.detail}"))
     published = tuple((o, d, tl.x(d), lane[o]) for o, d in sorted(set(pub)))
     return Timeline(outlets, slots, tuple(marks), published, tuple(joins), tuple(conflicts),
-                    int(LEFT + SLOT * len(slots) + 20), int(TOP + LANE * len(outlets) + 70))
+                    max(MIN_WIDTH, int(LEFT + SLOT * len(slots) + 20)), int(TOP + LANE * len(outlets) + 70))
 
 
 def timeline_rows(tl: Timeline) -> list[dict]:

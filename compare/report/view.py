@@ -289,13 +289,15 @@ def summary(facts: list[Fact], report: Report) -> dict:
 SIDE_BY_SIDE = 6
 
 
-def side_by_side(report: Report, story: Story, articles: dict) -> tuple[list, int]:
+def side_by_side(report: Report, story: Story, articles: dict, index) -> tuple[list, int]:
     """Pairs of the story's articles of two outlets, each read side by side (compare/report/diff.py),
-    at most ``SIDE_BY_SIDE`` of them in the order of the story's articles, and how many more."""
+    at most ``SIDE_BY_SIDE`` of them in the order of the story's articles, and how many more.
+    ``index``: the report's :class:`~compare.report.diff.DiffIndex`, built once."""
     from .diff import build_diff  # diff reads this module's pieces
 
     pairs = [(a, b) for a, b in combinations(story.articles, 2) if articles[a].outlet != articles[b].outlet]
-    return [build_diff(report, a, b) for a, b in pairs[:SIDE_BY_SIDE]], max(0, len(pairs) - SIDE_BY_SIDE)
+    return ([build_diff(report, a, b, index) for a, b in pairs[:SIDE_BY_SIDE]],
+            max(0, len(pairs) - SIDE_BY_SIDE))
 
 
 def build_view(report: Report) -> dict:
@@ -309,6 +311,9 @@ def build_view(report: Report) -> dict:
     facts_of: dict[str, list] = {}
     for f in facts:
         facts_of.setdefault(f.cluster.story, []).append(f)
+    from .diff import DiffIndex  # diff reads this module's pieces
+
+    index = DiffIndex.of(report)
     for th, th_stories in thread_groups(report):
         sections = []
         for s in th_stories:
@@ -331,7 +336,8 @@ def build_view(report: Report) -> dict:
                 "coverage": coverage_chart(shared, outlets),
                 "agreement": agreement_chart([f.cluster for f in story_facts], outlets, report.copies),
                 "framing": framing_profile(s, outlets, claims),
-                **dict(zip(("side_by_side", "side_by_side_more"), side_by_side(report, s, articles), strict=True)),
+                **dict(zip(("side_by_side", "side_by_side_more"), side_by_side(report, s, articles, index),
+                           strict=True)),
             })
         arts = [articles[a] for s in th_stories for a in s.articles]
         by_thread.append({"thread": th, "stories": sections, "articles": len(arts),
