@@ -58,6 +58,18 @@ def sources(data: Path) -> list[tuple[Path, dict]]:
     return out
 
 
+def _write(corpus: Path, k: int, text: str, outlet: str, date: str) -> None:
+    """Article ``k`` of a corpus, in folders of 200 with a manifest each."""
+    folder = corpus / f"{k // 200:03d}"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"a{k:05d}.txt").write_text(text, encoding="utf-8")
+    with open(folder / "manifest.csv", "a", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        if fh.tell() == 0:
+            w.writerow(["file", "outlet", "date", "url", "title"])
+        w.writerow([f"a{k:05d}.txt", outlet, date, "", ""])
+
+
 def build(data: Path, n: int, where: Path) -> Path:
     """A corpus of ``n`` articles under ``where`` (rebuilt only when missing)."""
     corpus = where / f"n{n}"
@@ -74,14 +86,7 @@ def build(data: Path, n: int, where: Path) -> Path:
             paras = text.split("\n\n")
             text = "\n\n".join(p for i, p in enumerate(paras) if i == 0 or i % (copy + 2))
             outlet = f"{outlet} via wire {copy}"
-        folder = corpus / f"{k // 200:03d}"
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"a{k:05d}.txt").write_text(text, encoding="utf-8")
-        with open(folder / "manifest.csv", "a", newline="", encoding="utf-8") as fh:
-            w = csv.writer(fh)
-            if fh.tell() == 0:
-                w.writerow(["file", "outlet", "date", "url", "title"])
-            w.writerow([f"a{k:05d}.txt", outlet, row.get("date", ""), "", ""])
+        _write(corpus, k, text, outlet, row.get("date", ""))
     (corpus / "done").write_text("")
     return corpus
 
@@ -139,14 +144,7 @@ def build_distinct(data: Path, n: int, where: Path) -> Path:
             if len(sent.split()) >= 6:  # mastheads and short lines repeat, as in real feeds
                 total += 1
                 seen.add(sent.strip())
-        folder = corpus / f"{k // 200:03d}"
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"a{k:05d}.txt").write_text(text, encoding="utf-8")
-        with open(folder / "manifest.csv", "a", newline="", encoding="utf-8") as fh:
-            w = csv.writer(fh)
-            if fh.tell() == 0:
-                w.writerow(["file", "outlet", "date", "url", "title"])
-            w.writerow([f"a{k:05d}.txt", outlet, date, "", ""])
+        _write(corpus, k, text, outlet, date)
     print(f"corpus d{n}: {total} sentences of six words or more, {len(seen) / max(total, 1):.1%} distinct",
           flush=True)
     (corpus / "done").write_text("")

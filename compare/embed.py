@@ -148,42 +148,17 @@ class OnnxEmbedder:
 
     def _load(self):
         if self._session is None:
-            import onnxruntime as ort
-            from tokenizers import Tokenizer
-
-            path = self.folder / self.ONNX_FILE
-            try:
-                opts = ort.SessionOptions()
-                if self.threads:
-                    opts.intra_op_num_threads = self.threads
-                self._session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-                self._tok = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
-            except Exception as exc:  # onnxruntime and tokenizers raise many kinds
-                raise ModelError(f"cannot load the bundled encoder {path} ({type(exc).__name__}); "
-                                 "reinstall the package, or pass --embedder sentence-transformers") from exc
-            self._tok.no_padding()
-            self._tok.enable_truncation(self.MAX_TOKENS)
+            self._session, self._tok = load_onnx(
+                self.folder / self.ONNX_FILE, self.MAX_TOKENS, self.threads,
+                "the bundled encoder", "reinstall the package, or pass --embedder sentence-transformers")
         return self._session, self._tok
 
     def _runs(self, texts: Sequence[str]):
-        """(index, unit-length embedding, token vectors, token offsets) for every text, in
-        batches of one token length. Only the lengths of all texts are held: each batch is
-        tokenised again when it runs (the tokenizer's output for every text took 5 KB a text)."""
+        """(index, unit-length embedding, token vectors, token offsets) for every text."""
         session, tok = self._load()
-        by_len: dict[int, list[int]] = {}
-        for lo in range(0, len(texts), 4096):
-            for i, e in enumerate(tok.encode_batch(list(texts[lo:lo + 4096])), lo):
-                by_len.setdefault(len(e.ids), []).append(i)
-        for n in sorted(by_len):
-            idx = by_len[n]
-            for lo in range(0, len(idx), self.batch_size):
-                part = idx[lo:lo + self.batch_size]
-                encs = tok.encode_batch([texts[i] for i in part])
-                ids = np.array([e.ids for e in encs], dtype=np.int64)
-                out = session.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids)})[0]
-                for j, i in enumerate(part):
-                    mean = out[j].mean(axis=0)
-                    yield i, mean / max(float(np.linalg.norm(mean)), 1e-12), out[j], encs[j].offsets
+        for i, out, offsets in same_length_runs(session, tok, texts, self.batch_size):
+            mean = out.mean(axis=0)
+            yield i, mean / max(float(np.linalg.norm(mean)), 1e-12), out, offsets
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), 384), dtype=np.float32)
@@ -206,19 +181,65 @@ class OnnxEmbedder:
                 "max_seq_length": self.MAX_TOKENS}
 
 
+def load_onnx(path: Path, max_tokens: int, threads: int | None, what: str, remedy: str):
+    """An ONNX graph of the package and the tokenizer.json beside it, on the CPU: (session,
+    tokenizer without padding, truncating at ``max_tokens``); a ModelError naming ``what`` and
+    the ``remedy`` when either cannot be loaded."""
+    import onnxruntime as ort
+    from tokenizers import Tokenizer
+
+    try:
+        opts = ort.SessionOptions()
+        if threads:
+            opts.intra_op_num_threads = threads
+        session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        tok = Tokenizer.from_file(str(path.parent / "tokenizer.json"))
+    except Exception as exc:  # onnxruntime and tokenizers raise many kinds
+        raise ModelError(f"cannot load {what} {path} ({type(exc).__name__}); {remedy}") from exc
+    tok.no_padding()
+    tok.enable_truncation(max_tokens)
+    return session, tok
+
+
+def same_length_runs(session, tok, texts: Sequence[str], batch_size: int):
+    """(index, the graph's first output for the text, token offsets) for every text, run in
+    batches of one token length: no batch holds padding, so with fp32 arithmetic a text's output
+    is the same bytes whatever it is batched with. Only the lengths of all texts are held: each
+    batch is tokenised again when it runs (the tokenizer's output for every text took 5 KB a
+    text)."""
+    by_len: dict[int, list[int]] = {}
+    for lo in range(0, len(texts), 4096):
+        for i, e in enumerate(tok.encode_batch(list(texts[lo:lo + 4096])), lo):
+            by_len.setdefault(len(e.ids), []).append(i)
+    for n in sorted(by_len):
+        idx = by_len[n]
+        for lo in range(0, len(idx), batch_size):
+            part = idx[lo:lo + batch_size]
+            encs = tok.encode_batch([texts[i] for i in part])
+            ids = np.array([e.ids for e in encs], dtype=np.int64)
+            out = session.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids)})[0]
+            for j, i in enumerate(part):
+                yield i, out[j], encs[j].offsets
+
+
+def pieces_of(offsets: Sequence[tuple[int, int]], n: int,
+              wanted: Sequence[tuple[int, int]]) -> list[np.ndarray]:
+    """For each character span in ``wanted``, the indices of the first ``n`` tokens (offsets as
+    the tokenizer gives them) that overlap it; empty for a span of (-1, -1), special tokens or
+    past truncation."""
+    starts = np.array([a for a, _ in offsets][:n])
+    ends = np.array([b for _, b in offsets][:n])
+    real = ends > starts  # special tokens have empty offsets
+    return [np.flatnonzero(real & (starts < b) & (ends > a)) if b > a else np.zeros(0, dtype=int)
+            for a, b in wanted]
+
+
 def word_vectors(pieces: np.ndarray, offsets: Sequence[tuple[int, int]],
                  wanted: Sequence[tuple[int, int]]) -> np.ndarray:
     """For each character span in ``wanted``, the unit-length mean of the token vectors
-    (``pieces``, one row per token, offsets as the tokenizer gives them) that overlap it; zeros
-    where none does (a span of (-1, -1), special tokens, past truncation)."""
-    starts = np.array([a for a, _ in offsets][:len(pieces)])
-    ends = np.array([b for _, b in offsets][:len(pieces)])
-    real = ends > starts  # special tokens have empty offsets
+    (``pieces``, one row per token) that overlap it; zeros where none does."""
     w = np.zeros((len(wanted), pieces.shape[1]), dtype=np.float32)
-    for k, (a, b) in enumerate(wanted):
-        if b <= a:
-            continue
-        hit = np.flatnonzero(real & (starts < b) & (ends > a))
+    for k, hit in enumerate(pieces_of(offsets, len(pieces), wanted)):
         if len(hit):
             v = pieces[hit].mean(axis=0)
             n = float(np.linalg.norm(v))

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import ModelError
+from .embed import load_onnx, pieces_of, same_length_runs
 
 FOLDER = Path(__file__).parent / "models" / "loaded-words"
 ONNX_FILE = "tokens.int8.onnx"
@@ -55,45 +55,20 @@ class TokenModel:
 
     def _load(self):
         if self._session is None:
-            import onnxruntime as ort
-            from tokenizers import Tokenizer
-
-            path = self.folder / ONNX_FILE
-            try:
-                opts = ort.SessionOptions()
-                if self.threads:
-                    opts.intra_op_num_threads = self.threads
-                self._session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-                self._tok = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
-            except Exception as exc:  # onnxruntime and tokenizers raise many kinds
-                raise ModelError(f"cannot load the loaded-word model {path} ({type(exc).__name__}); "
-                                 "reinstall the package") from exc
-            self._tok.no_padding()
-            self._tok.enable_truncation(MAX_TOKENS)
+            self._session, self._tok = load_onnx(self.folder / ONNX_FILE, MAX_TOKENS, self.threads,
+                                                 "the loaded-word model", "reinstall the package")
         return self._session, self._tok
 
     def score(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]) -> list[np.ndarray]:
         """For each text, each span's P(marked): the mean over the pieces overlapping it; NaN for
-        a span of (-1, -1) or one past the truncation."""
+        a span of (-1, -1) or one past the truncation. Texts run in batches of one token length
+        (:func:`compare.embed.same_length_runs`)."""
         out: list[np.ndarray] = [np.full(len(s), np.nan, dtype=np.float32) for s in spans]
         todo = [i for i, s in enumerate(spans) if any(b > a for a, b in s)]
-        if not todo:
-            return out
-        session, tok = self._load()
-        by_len: dict[int, list[int]] = {}
-        for lo in range(0, len(todo), 4096):
-            part = todo[lo:lo + 4096]
-            for i, e in zip(part, tok.encode_batch([texts[i] for i in part]), strict=True):
-                by_len.setdefault(len(e.ids), []).append(i)
-        for n in sorted(by_len):
-            idx = by_len[n]
-            for lo in range(0, len(idx), self.batch_size):
-                part = idx[lo:lo + self.batch_size]
-                encs = tok.encode_batch([texts[i] for i in part])
-                ids = np.array([e.ids for e in encs], dtype=np.int64)
-                p = session.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids)})[0]
-                for j, i in enumerate(part):
-                    out[i] = word_means(p[j], encs[j].offsets, spans[i])
+        if todo:
+            session, tok = self._load()
+            for k, p, offsets in same_length_runs(session, tok, [texts[i] for i in todo], self.batch_size):
+                out[todo[k]] = word_means(p, offsets, spans[todo[k]])
         return out
 
 
@@ -101,14 +76,8 @@ def word_means(pieces: np.ndarray, offsets: Sequence[tuple[int, int]],
                wanted: Sequence[tuple[int, int]]) -> np.ndarray:
     """For each character span in ``wanted``, the mean of ``pieces`` (one number per token) over
     the tokens overlapping it; NaN where none does."""
-    starts = np.array([a for a, _ in offsets][:len(pieces)])
-    ends = np.array([b for _, b in offsets][:len(pieces)])
-    real = ends > starts
     w = np.full(len(wanted), np.nan, dtype=np.float32)
-    for k, (a, b) in enumerate(wanted):
-        if b <= a:
-            continue
-        hit = np.flatnonzero(real & (starts < b) & (ends > a))
+    for k, hit in enumerate(pieces_of(offsets, len(pieces), wanted)):
         if len(hit):
             w[k] = float(pieces[hit].mean())
     return w

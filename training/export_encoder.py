@@ -70,32 +70,42 @@ def int8_weights(model: onnx.ModelProto, min_size: int = 10000) -> onnx.ModelPro
     return model
 
 
-def export(out: Path) -> Path:
+def export_int8(module: torch.nn.Module, target: Path, output: str, heads: int, hidden: int) -> Path:
+    """``module`` (input ids and mask -> ``output``) as an ONNX graph at ``target``: exported by
+    torch, fused by onnxruntime's BERT optimiser, its weights stored as int8 (:func:`int8_weights`)."""
     from onnxruntime.transformers.optimizer import optimize_model
-    from sentence_transformers import SentenceTransformer
 
-    src = Path(default_model_path())
-    st = SentenceTransformer(str(src), device="cpu")
-    bert = st[0].auto_model.eval()
-    out.mkdir(parents=True, exist_ok=True)
     ids = torch.ones((2, 16), dtype=torch.long)
-    target = out / OnnxEmbedder.ONNX_FILE
     with tempfile.TemporaryDirectory() as tmp:
-        fp32 = Path(tmp) / "encoder.onnx"
+        fp32 = Path(tmp) / "graph.onnx"
         torch.onnx.export(
-            _Tokens(bert), (ids, torch.ones_like(ids)), str(fp32),
-            input_names=["input_ids", "attention_mask"], output_names=["tokens"],
+            module, (ids, torch.ones_like(ids)), str(fp32),
+            input_names=["input_ids", "attention_mask"], output_names=[output],
             dynamic_axes={"input_ids": {0: "batch", 1: "len"}, "attention_mask": {0: "batch", 1: "len"},
-                          "tokens": {0: "batch", 1: "len"}},
+                          output: {0: "batch", 1: "len"}},
             opset_version=17, dynamo=False,
         )
-        fused = optimize_model(str(fp32), model_type="bert", num_heads=bert.config.num_attention_heads,
-                               hidden_size=bert.config.hidden_size)
+        fused = optimize_model(str(fp32), model_type="bert", num_heads=heads, hidden_size=hidden)
         fused.save_model_to_file(str(Path(tmp) / "fused.onnx"))
         onnx.save(int8_weights(onnx.load(str(Path(tmp) / "fused.onnx"))), str(target))
+    return target
+
+
+def copy_tokenizer(src: Path, out: Path) -> None:
     for name in TOKENIZER_FILES:
         if (src / name).is_file():
             shutil.copy(src / name, out / name)
+
+
+def export(out: Path) -> Path:
+    from sentence_transformers import SentenceTransformer
+
+    src = Path(default_model_path())
+    bert = SentenceTransformer(str(src), device="cpu")[0].auto_model.eval()
+    out.mkdir(parents=True, exist_ok=True)
+    target = export_int8(_Tokens(bert), out / OnnxEmbedder.ONNX_FILE, "tokens",
+                         bert.config.num_attention_heads, bert.config.hidden_size)
+    copy_tokenizer(src, out)
     return target
 
 

@@ -11,13 +11,10 @@ into fp32 when the graph loads), so every CPU computes the same bytes.
 from __future__ import annotations
 
 import argparse
-import shutil
-import tempfile
 from pathlib import Path
 
-import onnx
 import torch
-from export_encoder import TOKENIZER_FILES, int8_weights
+from export_encoder import copy_tokenizer, export_int8
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,29 +31,13 @@ class _Marked(torch.nn.Module):
 
 
 def export(src: Path, out: Path) -> Path:
-    from onnxruntime.transformers.optimizer import optimize_model
     from transformers import AutoModelForTokenClassification
 
     model = AutoModelForTokenClassification.from_pretrained(str(src)).eval()
     out.mkdir(parents=True, exist_ok=True)
-    ids = torch.ones((2, 16), dtype=torch.long)
-    target = out / "tokens.int8.onnx"
-    with tempfile.TemporaryDirectory() as tmp:
-        fp32 = Path(tmp) / "tokens.onnx"
-        torch.onnx.export(
-            _Marked(model), (ids, torch.ones_like(ids)), str(fp32),
-            input_names=["input_ids", "attention_mask"], output_names=["marked"],
-            dynamic_axes={"input_ids": {0: "batch", 1: "len"}, "attention_mask": {0: "batch", 1: "len"},
-                          "marked": {0: "batch", 1: "len"}},
-            opset_version=17, dynamo=False,
-        )
-        fused = optimize_model(str(fp32), model_type="bert", num_heads=model.config.num_attention_heads,
-                               hidden_size=model.config.hidden_size)
-        fused.save_model_to_file(str(Path(tmp) / "fused.onnx"))
-        onnx.save(int8_weights(onnx.load(str(Path(tmp) / "fused.onnx"))), str(target))
-    for name in TOKENIZER_FILES:
-        if (src / name).is_file():
-            shutil.copy(src / name, out / name)
+    target = export_int8(_Marked(model), out / "tokens.int8.onnx", "marked",
+                         model.config.num_attention_heads, model.config.hidden_size)
+    copy_tokenizer(src, out)
     return target
 
 

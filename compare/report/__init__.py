@@ -57,7 +57,7 @@ def _env():
 
 
 def render_markdown(report: Report) -> str:
-    return _env().get_template("report.md.j2").render(v=build_view(report))
+    return _env().get_template("report.md.j2").render(v=build_view(report, pairs=False))
 
 
 def render_html(report: Report) -> str:

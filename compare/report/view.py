@@ -300,7 +300,9 @@ def side_by_side(report: Report, story: Story, articles: dict, index) -> tuple[l
             max(0, len(pairs) - SIDE_BY_SIDE))
 
 
-def build_view(report: Report) -> dict:
+def build_view(report: Report, pairs: bool = True) -> dict:
+    """What the report templates read. ``pairs``: read each story's articles side by side (the
+    HTML shows them; the Markdown does not)."""
     articles = {a.id: a for a in report.articles}
     stories = {s.id: s for s in report.stories}
     facts = rank(build_facts(report))
@@ -313,7 +315,7 @@ def build_view(report: Report) -> dict:
         facts_of.setdefault(f.cluster.story, []).append(f)
     from .diff import DiffIndex  # diff reads this module's pieces
 
-    index = DiffIndex.of(report)
+    index = DiffIndex.of(report) if pairs else None
     for th, th_stories in thread_groups(report):
         sections = []
         for s in th_stories:
@@ -336,8 +338,8 @@ def build_view(report: Report) -> dict:
                 "coverage": coverage_chart(shared, outlets),
                 "agreement": agreement_chart([f.cluster for f in story_facts], outlets, report.copies),
                 "framing": framing_profile(s, outlets, claims),
-                **dict(zip(("side_by_side", "side_by_side_more"), side_by_side(report, s, articles, index),
-                           strict=True)),
+                **dict(zip(("side_by_side", "side_by_side_more"),
+                           side_by_side(report, s, articles, index) if index else ([], 0), strict=True)),
             })
         arts = [articles[a] for s in th_stories for a in s.articles]
         by_thread.append({"thread": th, "stories": sections, "articles": len(arts),
