@@ -85,10 +85,12 @@ def test_facts_are_linked_by_the_shipped_judge(report):
     assert shared and all(cl.links and cl.confidence is not None for cl in shared)
 
 
-def test_make_run_reproduces_the_committed_seed_report_byte_for_byte(tmp_path, monkeypatch):
-    """Same input, same bytes on any machine: `make run`'s command gives the report.json in git.
-    Every model computes in fp32 from int8-stored weights (no CPU-specific integer kernels);
-    when this fails after a change of a model or a stage, regenerate with `make run`."""
+def test_make_run_reproduces_the_committed_seed_reports_byte_for_byte(tmp_path, monkeypatch):
+    """Same input, same bytes on any machine: `make run`'s command gives every file of
+    reports/seeds in git (report.json, the HTML pages the browser tests read, the Markdown and
+    the CSV). Every model computes in fp32 from int8-stored weights (no CPU-specific integer
+    kernels); when this fails after a change of a model, a stage or a template, regenerate
+    with `make run`."""
     from pathlib import Path
 
     from click.testing import CliRunner
@@ -96,12 +98,14 @@ def test_make_run_reproduces_the_committed_seed_report_byte_for_byte(tmp_path, m
     from compare.cli import cli
 
     monkeypatch.chdir(ROOT)
-    result = CliRunner().invoke(cli, ["run", "seeds/", "--out", str(tmp_path), "--view", "report"])
+    result = CliRunner().invoke(cli, ["run", "seeds/", "--out", str(tmp_path), "--view", "all"])
     assert result.exit_code == 0, result.output
-    committed = Path(ROOT, "reports", "seeds", "report.json").read_bytes()
-    made = (tmp_path / "report.json").read_bytes()
-    if made != committed:  # name the first differing line, not two megabytes of bytes
-        a, b = committed.decode().splitlines(), made.decode().splitlines()
-        k = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
-        pytest.fail(f"report.json differs from the committed one at line {k + 1}: "
-                    f"{a[k] if k < len(a) else '<end>'!r} != {b[k] if k < len(b) else '<end>'!r}")
+    committed_dir = Path(ROOT, "reports", "seeds")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in committed_dir.iterdir())
+    for name in sorted(p.name for p in committed_dir.iterdir()):
+        committed, made = (committed_dir / name).read_bytes(), (tmp_path / name).read_bytes()
+        if made != committed:  # name the first differing line, not megabytes of bytes
+            a, b = committed.decode().splitlines(), made.decode().splitlines()
+            k = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+            pytest.fail(f"{name} differs from the committed one at line {k + 1}: "
+                        f"{a[k][:200] if k < len(a) else '<end>'!r} != {b[k][:200] if k < len(b) else '<end>'!r}")

@@ -40,7 +40,7 @@ def judged_pairs(data: Path, cache: Path) -> tuple[np.ndarray, np.ndarray, np.nd
     pipe = Pipeline(clusterer=JudgedClusterer(threshold=DEFAULT_JUDGE_THRESHOLD, k=DEFAULT_K,
                                               lexical_weight=DEFAULT_LEXICAL_WEIGHT, cascade=False),
                     cache=Cache(cache))
-    report = pipe.run(folders)
+    report = pipe.analyse(pipe.prepare(folders))  # run() would read a kept report: no links_
     links = pipe.clusterer.links_
     pairs = links.pairs()
     art = np.array([int(hashlib.sha256(c.article.encode()).hexdigest()[:8], 16) % 2 for c in report.claims])

@@ -62,7 +62,7 @@ def ecb_pairs(pipe: Pipeline, data: Path) -> tuple[np.ndarray, np.ndarray]:
     for topic in sorted((p.name for p in data.iterdir() if p.is_dir()), key=int):
         if topic in ECB_DEV_TOPICS:
             continue
-        report = pipe.run([data / topic])
+        report = pipe.analyse(pipe.prepare([data / topic]))  # run() may read a kept report: no links_
         sentence_of, _, _ = map_claims(report, key, topic)
         ids = [c.id for c in report.claims]
         links = pipe.clusterer.links_
