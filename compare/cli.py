@@ -288,43 +288,94 @@ def run(paths, out_dir, views, manifest, outlets_file, since, until, strict, max
         click.echo(printable(str(p)))
 
 
+def _run_sources(run_dir: str, first: str, second: str) -> list[tuple[str, bool]]:
+    """The sources (as report.json gives them) of two article ids of the run in ``run_dir``."""
+    path = Path(run_dir) / "report.json"
+    if not path.is_file():
+        raise _error(f"{run_dir}: no report.json; give the --out folder of a 'compare run'")
+    try:
+        with open(path, encoding="utf-8") as fh:
+            articles = json.load(fh)["articles"]
+        sources = {a["id"]: a["source"] for a in articles}
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise _error(f"{path}: not a report of 'compare run' ({type(exc).__name__}); run it again") from None
+    out = []
+    for given in (first, second):
+        if given not in sources:
+            some = ", ".join(sorted(sources)[:3])
+            raise _error(f"{given} is no article of the run in {run_dir} (its ids look like {some}; "
+                         "report.json lists them all)")
+        src = sources[given]
+        if not re.match(r"https?://", src, re.I) and not os.path.exists(_record_file(src)):
+            raise _error(f"the run read {given} from {src}, which cannot be read from here; "
+                         "run diff in the folder the run was made in")
+        out.append((src, True))
+    if out[0][0] == out[1][0]:
+        raise _error("the two inputs are the same article; give two different ones")
+    return out
+
+
+def _record_file(source: str) -> str:
+    """The file a run's source was read from: "a.jsonl:3" is record 3 of a.jsonl."""
+    base = re.sub(r":\d+$", "", source)
+    return base if base != source and not os.path.exists(source) and os.path.exists(base) else source
+
+
+def _same_source(source: str, given: str) -> bool:
+    """Whether an article's source is the run's source ``given`` (a file, or a record of one)."""
+    record = re.search(r":\d+$", given) if _record_file(given) != given else None
+    if record and not source.endswith(record.group()):
+        return False
+    strip = (lambda s: re.sub(r":\d+$", "", s)) if record else (lambda s: s)
+    return os.path.abspath(strip(source)) == os.path.abspath(strip(given))
+
+
 @cli.command()
 @click.argument("first")
 @click.argument("second")
 @click.option("--out", "out_dir", help="also write diff.html (the two articles in two columns) to this folder.")
+@click.option("--run", "run_dir", help="read FIRST and SECOND as article ids of the run written to this folder "
+              "(its report.json); their sources are read again from where the run read them.")
 @with_model_options
-def diff(first, second, out_dir, model, embedder, judge, judge_model, threshold, linkage, lexical_weight,
+def diff(first, second, out_dir, run_dir, model, embedder, judge, judge_model, threshold, linkage, lexical_weight,
          cache_path, no_cache, dask_address, workers, verbose, quiet):
     """Read two articles side by side: each claim of FIRST beside its counterpart in SECOND.
 
-    FIRST and SECOND are files or http(s) addresses of pages, one article each. Each claim of
-    FIRST is printed with the claim of SECOND that tells the same fact ("same"), or probably the
-    same event told differently or disputed ("related"), or nothing; the signals of the fact they
-    share are marked [word|kind]; the claims only SECOND states come last."""
+    FIRST and SECOND are files or http(s) addresses of pages, one article each, or with --run
+    the ids of two articles of a run. Each claim of FIRST is printed with the claim of SECOND
+    that tells the same fact ("same"), or probably the same event told differently or disputed
+    ("related"), or nothing; the signals of the fact they share are marked [word|kind]; the
+    claims only SECOND states come last."""
     _setup_logging(verbose, quiet)
     from .ingest.web import Fetcher, is_url
     from .report.diff import build_diff, render_text
 
     if out_dir:
         _writable(out_dir)
-    if first == second or (not is_url(first) and os.path.realpath(first) == os.path.realpath(second)):
+    if first == second or (not run_dir and not is_url(first)
+                           and os.path.realpath(first) == os.path.realpath(second)):
         raise _error("the two inputs are the same article; give two different ones")
+    wanted = _run_sources(run_dir, first, second) if run_dir else [(first, False), (second, False)]
+    inputs = list(dict.fromkeys(_record_file(src) if exact else src for src, exact in wanted))
     fetcher = None
     try:
         pipe = _pipeline(model, embedder, threshold, linkage, lexical_weight, judge, judge_model,
                          cache_path, no_cache, one_story=True)
-        fetcher = Fetcher(pipe.cache, given=[p for p in (first, second) if is_url(p)])
-        report = pipe.run([first, second], fetcher=fetcher, strict=True)
-        def under(source: str, given: str) -> bool:  # the article came from this input
+        fetcher = Fetcher(pipe.cache, given=[p for p in inputs if is_url(p)])
+        report = pipe.run(inputs, fetcher=fetcher, strict=True)
+
+        def under(source: str, given: str, exact: bool) -> bool:  # the article came from this input
             if is_url(given):
                 return source == given
+            if exact:  # a run's source: this file, or this record of it ("a.jsonl:1")
+                return _same_source(source, given)
             source = re.sub(r":\d+$", "", source)  # the record of a .jsonl or .json list: "a.jsonl:1"
             src, top = os.path.abspath(source), os.path.abspath(printable(given))
             return src == top or src.startswith(top.rstrip(os.sep) + os.sep)
 
         ids = []
-        for given in (first, second):
-            found = [a.id for a in report.articles if under(a.source, given)]
+        for given, exact in wanted:
+            found = [a.id for a in report.articles if under(a.source, given, exact)]
             if len(found) != 1:
                 raise CompareError(f"{given} gives {len(found)} articles; diff reads one article from each input")
             ids.append(found[0])

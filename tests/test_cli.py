@@ -231,3 +231,50 @@ def test_diff_reads_a_jsonl_article_and_refuses_one_article_twice(tmp_path):
     res = invoke("diff", str(a), str(a), *FAST)
     assert res.exit_code == 1
     assert res.stderr == "Error: the two inputs are the same article; give two different ones\n"
+
+
+def _run_ids(tmp_path, *inputs):
+    res = invoke("run", *map(str, inputs), "--out", str(tmp_path / "run"), "--view", "report", *FAST)
+    assert res.exit_code == 0, res.output
+    report = json.loads((tmp_path / "run" / "report.json").read_text())
+    return {a["outlet"]: a["id"] for a in report["articles"]}
+
+
+def test_diff_reads_two_articles_of_a_run_by_their_ids(tmp_path):
+    a, b = _two(tmp_path)
+    ids = _run_ids(tmp_path, a, b)
+    by_file = invoke("diff", str(a), str(b), *FAST)
+    by_id = invoke("diff", ids["Alpha Wire"], ids["Beta Post"], "--run", str(tmp_path / "run"), *FAST)
+    assert by_id.exit_code == 0, by_id.output
+    assert by_id.stdout == by_file.stdout and by_id.stderr == ""
+
+
+def test_diff_by_ids_reads_records_of_one_jsonl_file(tmp_path):
+    lines = tmp_path / "both.jsonl"
+    lines.write_text(json.dumps(DIFF_A) + "\n" + json.dumps(DIFF_B) + "\n")
+    ids = _run_ids(tmp_path, lines)
+    res = invoke("diff", ids["Beta Post"], ids["Alpha Wire"], "--run", str(tmp_path / "run"), *FAST)
+    assert res.exit_code == 0, res.output
+    assert res.stdout.startswith("A: Beta Post · Fighters take the dam · 2024-03-08\n"
+                                 "B: Alpha Wire · Dam seized · 2024-03-08\n")
+
+
+def test_diff_by_ids_errors_say_what_to_do(tmp_path):
+    a, b = _two(tmp_path)
+    ids = _run_ids(tmp_path, a, b)
+    run = str(tmp_path / "run")
+    res = invoke("diff", ids["Alpha Wire"], "nope", "--run", run, *FAST)
+    assert res.exit_code == 1
+    assert res.stderr == (f"Error: nope is no article of the run in {run} (its ids look like "
+                          f"{', '.join(sorted(ids.values()))}; report.json lists them all)\n")
+    res = invoke("diff", "x", "y", "--run", str(tmp_path), *FAST)
+    assert res.exit_code == 1
+    assert res.stderr == f"Error: {tmp_path}: no report.json; give the --out folder of a 'compare run'\n"
+    b.unlink()
+    res = invoke("diff", ids["Alpha Wire"], ids["Beta Post"], "--run", run, *FAST)
+    assert res.exit_code == 1
+    assert res.stderr == (f"Error: the run read {ids['Beta Post']} from {b}, which cannot be read from here; "
+                          "run diff in the folder the run was made in\n")
+    res = invoke("diff", ids["Alpha Wire"], ids["Alpha Wire"], "--run", run, *FAST)
+    assert res.exit_code == 1
+    assert res.stderr == "Error: the two inputs are the same article; give two different ones\n"
