@@ -295,7 +295,8 @@ class Pipeline:
             log.info("bridge: %d claims in other languages linked to English ones", len(bridged))
         else:
             labels = en_labels
-        timings["cluster"] = time.perf_counter() - t
+        # the bridge's multilingual vectors are computed inside it: their own stage, not the clustering's
+        timings["cluster"] = time.perf_counter() - t - timings.get("embed multilingual", 0.0)
         judge = getattr(self.clusterer, "judge", None)
         if judge is not None:
             timings["judge"] = self.clusterer.judge_seconds_

@@ -73,7 +73,14 @@ def test_a_russian_translation_is_linked_to_its_english_original(tmp_path, fast_
         (tmp_path / name).write_text(text, encoding="utf-8")
     (tmp_path / "manifest.csv").write_text("file,outlet\nwire.txt,Wire\npaper.txt,Paper\nru.txt,Vesti\n",
                                            encoding="utf-8")
+    import time
+
+    t = time.perf_counter()
     report = fast_pipeline.run([tmp_path])
+    wall = time.perf_counter() - t
+    # each second counted in one stage: the bridge's vectors are not the clustering's too
+    assert report.timings["embed multilingual"] > 0
+    assert sum(report.timings.values()) <= wall
     langs = {a.id: a.language for a in report.articles}
     assert langs == {"paper": "en", "ru": "ru", "wire": "en"}
     links = report.params["bridge"]["links"]
