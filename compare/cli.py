@@ -334,10 +334,12 @@ def _same_source(source: str, given: str) -> bool:
 @click.argument("first")
 @click.argument("second")
 @click.option("--out", "out_dir", help="also write diff.html (the two articles in two columns) to this folder.")
+@click.option("--worksheet", is_flag=True, help="with --out, also write teach.html and teach.md: a worksheet "
+              "whose side-by-side exercise is these two articles.")
 @click.option("--run", "run_dir", help="read FIRST and SECOND as article ids of the run written to this folder "
               "(its report.json); their sources are read again from where the run read them.")
 @with_model_options
-def diff(first, second, out_dir, run_dir, model, embedder, judge, judge_model, threshold, linkage, lexical_weight,
+def diff(first, second, out_dir, worksheet, run_dir, model, embedder, judge, judge_model, threshold, linkage, lexical_weight,
          cache_path, no_cache, dask_address, workers, verbose, quiet):
     """Read two articles side by side: each claim of FIRST beside its counterpart in SECOND.
 
@@ -350,6 +352,8 @@ def diff(first, second, out_dir, run_dir, model, embedder, judge, judge_model, t
     from .ingest.web import Fetcher, is_url
     from .report.diff import build_diff, render_text
 
+    if worksheet and not out_dir:
+        raise _error("--worksheet writes files: give --out DIR too")
     if out_dir:
         _writable(out_dir)
     if first == second or (not run_dir and not is_url(first)
@@ -385,9 +389,11 @@ def diff(first, second, out_dir, run_dir, model, embedder, judge, judge_model, t
         for line in render_text(d).splitlines():
             click.echo(printable(line))
         if out_dir:
-            from .report.diff import write_html
+            from .report.diff import write_html, write_worksheet
 
             click.echo(printable(str(write_html(d, out_dir))))
+            for path in write_worksheet(report, d, out_dir) if worksheet else ():
+                click.echo(printable(str(path)))
     except CompareError as exc:
         raise _error(str(exc)) from None
     except sqlite3.Error as exc:

@@ -278,3 +278,15 @@ def test_diff_by_ids_errors_say_what_to_do(tmp_path):
     res = invoke("diff", ids["Alpha Wire"], ids["Alpha Wire"], "--run", run, *FAST)
     assert res.exit_code == 1
     assert res.stderr == "Error: the two inputs are the same article; give two different ones\n"
+
+
+def test_diff_writes_a_worksheet_of_the_two_articles_when_asked(tmp_path):
+    a, b = _two(tmp_path)
+    res = invoke("diff", str(a), str(b), "--out", str(tmp_path / "out"), "--worksheet", *FAST)
+    assert res.exit_code == 0, res.output
+    assert res.stdout.splitlines()[-3:] == [str(tmp_path / "out" / n) for n in ("diff.html", "teach.html", "teach.md")]
+    md = (tmp_path / "out" / "teach.md").read_text()
+    assert "Two articles side by side: Alpha Wire and Beta Post" in md
+    assert "| Talks will resume next week in Aster. | Talks will resume next week in Aster. |" in md
+    res = invoke("diff", str(a), str(b), "--worksheet", *FAST)
+    assert res.exit_code == 1 and res.stderr == "Error: --worksheet writes files: give --out DIR too\n"

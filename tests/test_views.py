@@ -10,12 +10,13 @@ import pytest
 from compare.copies import describe
 from compare.report import render, render_factcheck, render_html, render_markdown, render_teach
 from compare.report.factcheck import SHOWN, build_factcheck, check_worthy
-from compare.report.teach import build_teach, load_questions
+from compare.report.teach import build_teach, load_questions, pick_pair
 from compare.schema import (
     Article,
     Claim,
     Cluster,
     Copy,
+    Counterpart,
     DateMention,
     FramingTerm,
     Quantity,
@@ -374,3 +375,65 @@ def test_a_fact_told_in_one_shared_copy_is_not_agreement_between_its_two_outlets
     assert shared[0, 1] == 2 and agreed[0, 1] == 2
     shared, agreed = agreement_matrix(facts, ["A", "B"], [copy])
     assert shared[0, 1] == 1 and agreed[0, 1] == 1 and shared[0, 0] == 2
+
+
+# the side-by-side exercise
+
+def paired_report(beta: str = BETA) -> Report:
+    """views_report with counterparts: Alpha and Beta share four facts (one of them related),
+    Gamma's one claim is Alpha's first told differently."""
+    from dataclasses import replace
+
+    report = views_report(beta=beta)
+    outlet = {c.id: c.outlet for c in report.claims}
+    links = {("a1-01", "b1-01"): ("same", 0.95), ("a1-02", "b1-02"): ("related", 0.55),
+             ("a1-03", "b1-03"): ("same", 0.99), ("a1-04", "b1-04"): ("same", 0.97),
+             ("c1-01", "a1-01"): ("related", 0.45)}
+    parts: dict[str, list] = {}
+    for (x, y), (grade, p) in links.items():
+        parts.setdefault(x, []).append(Counterpart(y, outlet[y], grade, p))
+        parts.setdefault(y, []).append(Counterpart(x, outlet[x], grade, p))
+    return replace(report, counterparts={k: tuple(v) for k, v in parts.items()})
+
+
+def test_the_pair_for_the_exercise_is_the_two_articles_sharing_most_claims():
+    from dataclasses import replace
+
+    report = paired_report()
+    assert pick_pair(report) == ("a1", "b1")
+    only_gamma = {k: tuple(c for c in v if "c1" in (k[:2], c.claim[:2])) for k, v in report.counterparts.items()}
+    assert pick_pair(replace(report, counterparts=only_gamma)) is None  # one shared claim is no exercise
+    assert pick_pair(views_report()) is None
+    assert all(it["type"] != "pair" for it in build_teach(views_report())["items"])
+
+
+def test_the_worksheet_reads_two_articles_side_by_side():
+    report = paired_report()
+    item = next(it for it in build_teach(report)["items"] if it["type"] == "pair")
+    assert [(r.a.id, r.b.id, r.grade) for r in item["rows"]] == [
+        ("a1-01", "b1-01", "same"), ("a1-02", "b1-02", "related"), ("a1-03", "b1-03", "same"),
+        ("a1-04", "b1-04", "same")]
+    assert (item["only_a"], item["only_b"], item["more"]) == (0, 2, 0)
+    assert item["questions"][1].startswith(
+        "In the full articles, Alpha Wire has 0 sentences with nothing close in Beta Post, and Beta Post has "
+        "2 sentences with nothing close in Alpha Wire.")
+    html, md = render_teach(report), render_teach(report, "md")
+    sheet = _sheet(html)
+    assert f"Two articles side by side: {ALPHA} and {BETA}</h4>" in sheet
+    assert "<tr><td>Rebels seized the Orvel dam.</td><td>Freedom fighters took the Orvel dam.</td></tr>" in sheet
+    assert "| Rebels seized the Orvel dam. | Freedom fighters took the Orvel dam. |" in _sheet(md)
+    for doc in (sheet, _sheet(md)):
+        for word in MODEL_WORDS:
+            assert word not in doc, word
+    key = html[len(sheet):]
+    assert "the same fact (P 0.95)" in key and "probably the same event, told differently or disputed (P 0.55)" in key
+    assert "Nothing close in the other article: 0 sentences of Alpha Wire, 2 of Beta Post." in key
+    assert "Nothing close in the other article: 0 sentences of Alpha Wire, 2 of Beta Post." in md
+
+
+def test_the_pair_exercise_escapes_outlet_names_and_text():
+    report = paired_report(beta=BAD_B)
+    html, md = render_teach(report), render_teach(report, "md")
+    assert "<script>alert" not in html
+    assert "Two articles side by side: Alpha Wire and &lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "| Alpha Wire | \\<script\\>alert(1)\\</script\\> |" in md

@@ -64,9 +64,11 @@ def render_html(report: Report) -> str:
     return _env().get_template("report.html").render(v=build_view(report))
 
 
-def render_teach(report: Report, fmt: str = "html", items: int | None = None) -> str:
-    """The worksheet (``fmt`` "html" or "md"); ``items`` caps the number of facts."""
-    t = build_teach(report) if items is None else build_teach(report, items)
+def render_teach(report: Report, fmt: str = "html", items: int | None = None,
+                 pair: tuple[str, str] | None = None) -> str:
+    """The worksheet (``fmt`` "html" or "md"); ``items`` caps the number of facts; ``pair``
+    (two article ids) is read side by side, by default the two sharing the most claims."""
+    t = build_teach(report, pair=pair) if items is None else build_teach(report, items, pair=pair)
     return _env().get_template("teach.html" if fmt == "html" else "teach.md.j2").render(t=t)
 
 

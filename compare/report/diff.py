@@ -153,11 +153,25 @@ def render_html(d: Diff) -> str:
 
 def write_html(d: Diff, out_dir: str | Path) -> Path:
     """diff.html in ``out_dir``, written to a temporary file and renamed into place."""
-    out = Path(out_dir)
+    return _write(Path(out_dir), "diff.html", render_html(d))
+
+
+def write_worksheet(report: Report, d: Diff, out_dir: str | Path) -> list[Path]:
+    """teach.html and teach.md in ``out_dir``: the worksheet of the two articles' report, with
+    these two read side by side as its exercise."""
+    from . import render_teach
+
+    pair = (d.a.id, d.b.id)
+    return [_write(Path(out_dir), name, render_teach(report, fmt, pair=pair))
+            for name, fmt in (("teach.html", "html"), ("teach.md", "md"))]
+
+
+def _write(out: Path, name: str, text: str) -> Path:
+    """``text`` as ``out/name``, written to a temporary file and renamed into place."""
     out.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".diff.html.", dir=out)
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=out)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(render_html(d))
+        fh.write(text)
     os.chmod(tmp, 0o644)
-    os.replace(tmp, out / "diff.html")
-    return out / "diff.html"
+    os.replace(tmp, out / name)
+    return out / name

@@ -11,12 +11,14 @@ from functools import cache
 from pathlib import Path
 
 from ..schema import Claim, FramingTerm, Report, Signal, Story
+from .diff import Diff, DiffIndex, build_diff
 from .phrases import about, and_join, conflicts, sides_text
 from .titles import fact_title
 from .view import KIND_NAMES, Fact, Telling, build_facts, mark_term, rank, thread_groups
 
 QUESTIONS = Path(__file__).with_name("questions.toml")
 DEFAULT_ITEMS = 5
+PAIR_ROWS = 6  # pairs of sentences in the side-by-side exercise (the rest are counted)
 MAX_WORDS = 90  # a sentence longer than this is hard to compare on a worksheet
 WORDS_PER_STORY = 3  # word-choice exercises per story, from its framing profile
 SIDE_WORDS = 12  # each side's words in a conflict question (the whole sentences are shown above it)
@@ -129,27 +131,74 @@ def _word_item(story: Story, t: FramingTerm, tl: Telling, q: dict[str, str]) -> 
                 outlet=tl.outlet, term=t.term, referent=t.referent)}
 
 
-def build_teach(report: Report, n: int = DEFAULT_ITEMS, words: int = WORDS_PER_STORY) -> dict:
+def pick_pair(report: Report) -> tuple[str, str] | None:
+    """The two articles, of two outlets in one story, that share the most claims (same or
+    related counterparts), for the side-by-side exercise; more "same" first on a tie, then the
+    story's order. None when no two articles share two claims."""
+    story_of = {a: s.id for s in report.stories for a in s.articles}
+    order = {a: k for k, a in enumerate(x for s in report.stories for x in s.articles)}
+    article = {c.id: c.article for c in report.claims}
+    outlet = {a.id: a.outlet for a in report.articles}
+    shared: dict[tuple[str, str], dict[frozenset, bool]] = {}  # article pair -> claim pair -> same
+    for cid, parts in report.counterparts.items():
+        a = article[cid]
+        for k in parts:
+            b = article[k.claim]
+            if outlet[a] == outlet[b] or story_of.get(a) is None or story_of.get(a) != story_of.get(b):
+                continue
+            pairs = shared.setdefault(tuple(sorted((a, b), key=order.__getitem__)), {})
+            key = frozenset((cid, k.claim))
+            pairs[key] = pairs.get(key, False) or k.grade == "same"
+    best = min(shared.items(), default=None, key=lambda kv: (
+        -len(kv[1]), -sum(kv[1].values()), order[kv[0][0]], order[kv[0][1]]))
+    return best[0] if best is not None and len(best[1]) >= 2 else None
+
+
+def pair_item(d: Diff, q: dict[str, str]) -> dict:
+    """The side-by-side exercise: the pairs of sentences the two articles share (same fact, or
+    probably the same event told differently), at most ``PAIR_ROWS``, and how many sentences
+    each tells that the other has nothing close to."""
+    shared = [r for r in d.rows if r.grade != "none"]
+    only_a, only_b = len(d.rows) - len(shared), len(d.only_b)
+    fmt = {"a": d.a.outlet, "b": d.b.outlet, "only_a": f"{only_a} sentence{'' if only_a == 1 else 's'}",
+           "only_b": f"{only_b} sentence{'' if only_b == 1 else 's'}"}
+    asks = [q["question"].format(**fmt)] + ([q["only"].format(**fmt)] if only_a or only_b else []) + [q["choose"].format(**fmt)]
+    return {"type": "pair", "diff": d, "rows": shared[:PAIR_ROWS], "more": max(0, len(shared) - PAIR_ROWS),
+            "only_a": only_a, "only_b": only_b, "questions": asks, "look_for": q["look_for"].format(**fmt),
+            "grades": {"same": q["same"], "related": q["related"]}}
+
+
+def build_teach(report: Report, n: int = DEFAULT_ITEMS, words: int = WORDS_PER_STORY,
+                pair: tuple[str, str] | None = None) -> dict:
     """Worksheet items grouped by thread, then story: the story's facts (plain sentences side by
-    side) and then up to ``words`` sentences from its framing profile, each with questions; an
-    answer key holds the marked sentences. Items are numbered in the order they appear."""
+    side), then two of its articles read side by side (``pair``, two article ids; by default
+    the two of one story that share the most claims, see :func:`pick_pair`), then up to
+    ``words`` sentences from its framing profile, each with questions; an answer key holds the
+    marked sentences. Items are numbered in the order they appear."""
     q = load_questions()
     chosen = {f.cluster.id: f for f in select(rank(build_facts(report)), n)}
     claims = {c.id: c for c in report.claims}
     outlet_of = {a.id: a.outlet for a in report.articles}
+    pair = pair if pair is not None else pick_pair(report)
+    side = build_diff(report, *pair, DiffIndex.of(report)) if pair is not None else None
+    pair_story = next((s.id for s in report.stories if pair is not None and pair[0] in s.articles), None)
     threads, items, shown = [], [], []
     for th, stories in thread_groups(report):
         sections = []
         for s in stories:
             facts = sorted((f for f in chosen.values() if f.cluster.story == s.id), key=clarity)
             picked = select_words(s, claims, words) if words > 0 else []
-            if not facts and not picked:
+            if not facts and not picked and s.id != pair_story:
                 continue
             section = {"story": s, "outlets": sorted({outlet_of[a] for a in s.articles}), "items": []}
             for f in facts:
                 item = {"n": len(items) + 1, "type": "fact", "fact": f, "title": fact_title(f),
                         "questions": fact_questions(f, q), "answers": [_answer(sg, f, q) for sg in f.signals],
                         "missing": could_report(f), "story": s}
+                section["items"].append(item)
+                items.append(item)
+            if s.id == pair_story and side is not None:
+                item = {"n": len(items) + 1, "story": s} | pair_item(side, q["pair"])
                 section["items"].append(item)
                 items.append(item)
             for t, tl in picked:
