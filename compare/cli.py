@@ -366,7 +366,8 @@ def diff(first, second, out_dir, worksheet, run_dir, model, embedder, judge, jud
         pipe = _pipeline(model, embedder, threshold, linkage, lexical_weight, judge, judge_model,
                          cache_path, no_cache, one_story=True)
         fetcher = Fetcher(pipe.cache, given=[p for p in inputs if is_url(p)])
-        report = pipe.run(inputs, fetcher=fetcher, strict=True)
+        with _cluster(pipe, dask_address, workers):
+            report = pipe.run(inputs, fetcher=fetcher, strict=True)
 
         def under(source: str, given: str, exact: bool) -> bool:  # the article came from this input
             if is_url(given):

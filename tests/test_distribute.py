@@ -56,3 +56,17 @@ def test_an_unreachable_scheduler_is_a_one_line_error(tmp_path):
                                    "--dask", "tcp://127.0.0.1:9", "--out", str(tmp_path / "o")])
     assert res.exit_code != 0 and "cannot reach the Dask scheduler" in res.output
     assert "Traceback" not in res.output
+
+
+def test_diff_runs_on_the_cluster_it_is_given(tmp_path):
+    from click.testing import CliRunner
+
+    from compare.cli import cli
+
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_text("Rebels seized the dam on the Orvel river on Friday.\n", encoding="utf-8")
+    b.write_text("Fighters took control of the dam on the Orvel river on Friday.\n", encoding="utf-8")
+    res = CliRunner().invoke(cli, ["diff", str(a), str(b), "--embedder", "hashing", "--judge", "overlap",
+                                   "--no-cache", "--dask", "tcp://127.0.0.1:9"])
+    assert res.exit_code != 0 and "cannot reach the Dask scheduler" in res.output  # it was asked, not ignored
+    assert "Traceback" not in res.output
