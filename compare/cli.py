@@ -339,8 +339,8 @@ def _same_source(source: str, given: str) -> bool:
 @click.option("--run", "run_dir", help="read FIRST and SECOND as article ids of the run written to this folder "
               "(its report.json); their sources are read again from where the run read them.")
 @with_model_options
-def diff(first, second, out_dir, worksheet, run_dir, model, embedder, judge, judge_model, threshold, linkage, lexical_weight,
-         cache_path, no_cache, dask_address, workers, verbose, quiet):
+def diff(first, second, out_dir, worksheet, run_dir, model, embedder, judge, judge_model, threshold, linkage,
+         lexical_weight, cache_path, no_cache, dask_address, workers, verbose, quiet):
     """Read two articles side by side: each claim of FIRST beside its counterpart in SECOND.
 
     FIRST and SECOND are files or http(s) addresses of pages, one article each, or with --run

@@ -162,7 +162,8 @@ def pair_item(d: Diff, q: dict[str, str]) -> dict:
     only_a, only_b = len(d.rows) - len(shared), len(d.only_b)
     fmt = {"a": d.a.outlet, "b": d.b.outlet, "only_a": f"{only_a} sentence{'' if only_a == 1 else 's'}",
            "only_b": f"{only_b} sentence{'' if only_b == 1 else 's'}"}
-    asks = [q["question"].format(**fmt)] + ([q["only"].format(**fmt)] if only_a or only_b else []) + [q["choose"].format(**fmt)]
+    asks = [q["question"].format(**fmt)] + ([q["only"].format(**fmt)] if only_a or only_b else []) \
+        + [q["choose"].format(**fmt)]
     return {"type": "pair", "diff": d, "rows": shared[:PAIR_ROWS], "more": max(0, len(shared) - PAIR_ROWS),
             "only_a": only_a, "only_b": only_b, "questions": asks, "look_for": q["look_for"].format(**fmt),
             "grades": {"same": q["same"], "related": q["related"]}}
