@@ -26,6 +26,7 @@ MARGIN = 1.04
 MIN_LINKS = 2
 NEIGHBOURS = 4
 LEAD = 3  # an article's first claims (headline, lead) say which stories to look into
+LEAD_ARTICLES = 5  # a story's leads: those of its first articles (all of them cost a large corpus minutes)
 STORIES_LOOKED_INTO = 3
 
 
@@ -105,8 +106,8 @@ def bridge(articles: Sequence[Article], claims: Sequence[Claim], vectors, storie
     """Join the other-language articles to the English ``stories`` and their claims to the
     English claims' facts (``english_labels``: claim row -> fact label); see the module.
     ``vectors[rows]`` gives the claims' multilingual embeddings (an array, or
-    :class:`LazyVectors`); an article is looked for in the three stories whose leads are
-    nearest its own."""
+    :class:`LazyVectors`); an article is looked for in the three stories whose leads (those of
+    their first ``LEAD_ARTICLES`` articles) are nearest its own."""
     rows_of: dict[str, list[int]] = {}
     for i, c in enumerate(claims):
         rows_of.setdefault(c.article, []).append(i)
@@ -119,8 +120,9 @@ def bridge(articles: Sequence[Article], claims: Sequence[Claim], vectors, storie
     joined: dict[str, list[str]] = {s.id: [] for s in stories}
     alone: list[Story] = []
     links: dict[int, tuple[int, float]] = {}
-    # each English story's leads (its articles' first claims): where an article is looked for
-    leads = {s.id: _leads(rows_of, s.articles) for s in stories}
+    # each English story's leads (the first claims of its first articles): where an article is
+    # looked for; their vectors are computed only when some article is not in English
+    leads = {s.id: _leads(rows_of, s.articles[:LEAD_ARTICLES]) for s in stories}
     for a in articles:
         if lang[a.id] == "en":
             continue

@@ -95,3 +95,33 @@ def test_a_russian_translation_is_linked_to_its_english_original(tmp_path, fast_
         for s in cl.signals:
             if s.kind in ("wording", "naming", "agency", "attribution"):
                 assert "Vesti" not in s.outlets
+
+
+def test_a_story_is_looked_for_by_the_leads_of_its_first_articles_only():
+    from compare.bridge import LEAD, LEAD_ARTICLES, STORIES_LOOKED_INTO, LazyVectors
+
+    # 8 stories of 20 English articles, 4 claims each, and one Spanish article like story 0's
+    articles, claims, stories, threads, rows = [], [], [], [], []
+    for s in range(8):
+        ids = [f"s{s}a{k}" for k in range(20)]
+        articles += [art(a, "en") for a in ids]
+        claims += [claim(f"{a}c{j}", a) for a in ids for j in range(4)]
+        stories.append(Story(f"s{s}", tuple(ids), f"story {s}", f"t{s}"))
+        threads.append(Thread(f"t{s}", (f"s{s}",), f"story {s}"))
+    articles.append(art("es", "es"))
+    claims += [claim(f"esc{j}", "es") for j in range(4)]
+    rng = np.random.default_rng(0)
+    base = unit(rng.normal(size=(len(claims), 16)))
+    base[-4:] = base[:4] + 0.01  # the Spanish article restates s0a0
+    asked = set()
+
+    def encode(r):
+        asked.update(r)
+        return unit(base[r])
+
+    out = bridge(articles, claims, LazyVectors(len(claims), encode), stories, threads,
+                 {i: i for i in range(len(claims) - 4)}, margin=1.01, min_links=2)
+    assert out.stories[0].articles[-1] == "es"
+    leads = 8 * LEAD_ARTICLES * LEAD
+    looked_into = STORIES_LOOKED_INTO * 20 * 4
+    assert len(asked) <= leads + looked_into + 4 < 8 * 20 * LEAD  # not every article's lead
