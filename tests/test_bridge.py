@@ -101,7 +101,7 @@ def test_a_story_is_looked_for_by_the_leads_of_its_first_articles_only():
     from compare.bridge import LEAD, LEAD_ARTICLES, STORIES_LOOKED_INTO, LazyVectors
 
     # 8 stories of 20 English articles, 4 claims each, and one Spanish article like story 0's
-    articles, claims, stories, threads, rows = [], [], [], [], []
+    articles, claims, stories, threads = [], [], [], []
     for s in range(8):
         ids = [f"s{s}a{k}" for k in range(20)]
         articles += [art(a, "en") for a in ids]
