@@ -8,6 +8,7 @@ import os
 import re
 import sqlite3
 import sys
+import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -288,46 +289,54 @@ def run(paths, out_dir, views, manifest, outlets_file, since, until, strict, max
         click.echo(printable(str(p)))
 
 
-def _run_sources(run_dir: str, first: str, second: str) -> list[tuple[str, bool]]:
-    """The sources (as report.json gives them) of two article ids of the run in ``run_dir``."""
+def _run_articles(run_dir: str, first: str, second: str) -> list[dict]:
+    """The report.json entries (id, source, outlet, chars) of two article ids of the run in ``run_dir``."""
+    from .ingest.files import split_record
+    from .ingest.web import is_url
+
     path = Path(run_dir) / "report.json"
     if not path.is_file():
         raise _error(f"{run_dir}: no report.json; give the --out folder of a 'compare run'")
     try:
         with open(path, encoding="utf-8") as fh:
-            articles = json.load(fh)["articles"]
-        sources = {a["id"]: a["source"] for a in articles}
+            entries = json.load(fh)["articles"]
+        by_id = {a["id"]: a for a in entries}
+        if not all(isinstance(a["id"], str) and isinstance(a["source"], str) and isinstance(a["chars"], int)
+                   for a in entries):
+            raise TypeError("an article without a string id and source")
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise _error(f"{path}: not a report of 'compare run' ({type(exc).__name__}); run it again") from None
     out = []
     for given in (first, second):
-        if given not in sources:
-            some = ", ".join(sorted(sources)[:3])
+        if given not in by_id:
+            some = ", ".join(sorted(by_id)[:3])
             raise _error(f"{given} is no article of the run in {run_dir} (its ids look like {some}; "
                          "report.json lists them all)")
-        src = sources[given]
-        if not re.match(r"https?://", src, re.I) and not os.path.exists(_record_file(src)):
-            raise _error(f"the run read {given} from {src}, which cannot be read from here; "
+        src = by_id[given]["source"]
+        if not is_url(src) and not os.path.exists(split_record(src)[0]):
+            raise _error(f"the run read {given} from {src}, which no longer exists; make the run again"
+                         if os.path.isabs(split_record(src)[0]) else
+                         f"the run read {given} from {src}, which cannot be read from here; "
                          "run diff in the folder the run was made in")
-        out.append((src, True))
-    if out[0][0] == out[1][0]:
+        out.append(by_id[given])
+    if out[0]["source"] == out[1]["source"]:
         raise _error("the two inputs are the same article; give two different ones")
     return out
 
 
-def _record_file(source: str) -> str:
-    """The file a run's source was read from: "a.jsonl:3" is record 3 of a.jsonl."""
-    base = re.sub(r":\d+$", "", source)
-    return base if base != source and not os.path.exists(source) and os.path.exists(base) else source
+def _run_input(entry: dict, tmp: Path) -> str:
+    """What to read for an article of a run: its file or address, or for a record of a
+    JSON-lines or JSON-list file that record alone, written to ``tmp`` under the name that
+    gives it the run's id."""
+    from .ingest.files import record_of, split_record
 
-
-def _same_source(source: str, given: str) -> bool:
-    """Whether an article's source is the run's source ``given`` (a file, or a record of one)."""
-    record = re.search(r":\d+$", given) if _record_file(given) != given else None
-    if record and not source.endswith(record.group()):
-        return False
-    strip = (lambda s: re.sub(r":\d+$", "", s)) if record else (lambda s: s)
-    return os.path.abspath(strip(source)) == os.path.abspath(strip(given))
+    base, n = split_record(entry["source"])
+    if n is None:
+        return base
+    rec = record_of(Path(base), n)
+    one = tmp / f"{Path(base).stem}-{n}.json"
+    one.write_text(json.dumps(rec, ensure_ascii=False), encoding="utf-8")
+    return str(one)
 
 
 @cli.command()
@@ -359,42 +368,58 @@ def diff(first, second, out_dir, worksheet, run_dir, model, embedder, judge, jud
     if first == second or (not run_dir and not is_url(first)
                            and os.path.realpath(first) == os.path.realpath(second)):
         raise _error("the two inputs are the same article; give two different ones")
-    wanted = _run_sources(run_dir, first, second) if run_dir else [(first, False), (second, False)]
-    inputs = list(dict.fromkeys(_record_file(src) if exact else src for src, exact in wanted))
+    from dataclasses import replace
+
+    runs = _run_articles(run_dir, first, second) if run_dir else None
     fetcher = None
+    tmp = tempfile.TemporaryDirectory(prefix="compare-diff-")
     try:
+        inputs = [_run_input(e, Path(tmp.name)) for e in runs] if runs else [first, second]
         pipe = _pipeline(model, embedder, threshold, linkage, lexical_weight, judge, judge_model,
                          cache_path, no_cache, one_story=True)
-        fetcher = Fetcher(pipe.cache, given=[p for p in inputs if is_url(p)])
+        # an address read from report.json is no address the user gave: no private hosts for it
+        fetcher = Fetcher(pipe.cache, given=[p for p in inputs if is_url(p)] if not runs else [])
         with _cluster(pipe, dask_address, workers):
             report = pipe.run(inputs, fetcher=fetcher, strict=True)
 
-        def under(source: str, given: str, exact: bool) -> bool:  # the article came from this input
+        def under(source: str, given: str) -> bool:  # the article came from this input
             if is_url(given):
                 return source == given
-            if exact:  # a run's source: this file, or this record of it ("a.jsonl:1")
-                return _same_source(source, given)
             source = re.sub(r":\d+$", "", source)  # the record of a .jsonl or .json list: "a.jsonl:1"
             src, top = os.path.abspath(source), os.path.abspath(printable(given))
             return src == top or src.startswith(top.rstrip(os.sep) + os.sep)
 
         ids = []
-        for given, exact in wanted:
-            found = [a.id for a in report.articles if under(a.source, given, exact)]
+        for k, given in enumerate(inputs):
+            found = [a for a in report.articles if under(a.source, given)]
+            name = runs[k]["id"] if runs else given
             if len(found) != 1:
-                raise CompareError(f"{given} gives {len(found)} articles; diff reads one article from each input")
-            ids.append(found[0])
+                raise CompareError(f"{name} gives {len(found)} articles; diff reads one article from each input")
+            ids.append(found[0].id)
+            if runs:  # the article the run read, or say what changed
+                entry, art = runs[k], found[0]
+                if len(art.text) != entry["chars"]:
+                    raise CompareError(f"{name}: {entry['source']} has changed since the run ({entry['chars']:,} "
+                                       f"characters then, {len(art.text):,} now); make the run again")
+                if art.outlet != entry.get("outlet"):
+                    report = replace(report, warnings=report.warnings + (
+                        f"{name} is read as from {art.outlet} here and was from {entry.get('outlet')} in the run "
+                        "(a --manifest or --outlets the run was given is not read again)",))
+                report = replace(report, articles=tuple(replace(a, source=entry["source"]) if a.id == art.id
+                                                        else a for a in report.articles))
         d = build_diff(report, *ids)
         for w in report.warnings:
             click.echo(printable(f"Warning: {w}"), err=True)
         for line in render_text(d).splitlines():
             click.echo(printable(line))
         if out_dir:
-            from .report.diff import write_html, write_worksheet
+            from .report.diff import write_html
 
-            click.echo(printable(str(write_html(d, out_dir))))
-            for path in write_worksheet(report, d, out_dir) if worksheet else ():
+            for path in write_html(d, out_dir, report if worksheet else None):
                 click.echo(printable(str(path)))
+            if worksheet and all(r.grade == "none" for r in d.rows):
+                click.echo("Warning: the two articles share no sentence, so the worksheet has no side-by-side "
+                           "exercise", err=True)
     except CompareError as exc:
         raise _error(str(exc)) from None
     except sqlite3.Error as exc:
@@ -404,6 +429,7 @@ def diff(first, second, out_dir, worksheet, run_dir, model, embedder, judge, jud
     finally:
         if fetcher is not None:
             fetcher.close()
+        tmp.cleanup()
 
 
 @cli.command()

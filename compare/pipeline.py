@@ -285,11 +285,12 @@ class Pipeline:
         if len(rows) < len(claims):  # keyed by rows of all claims
             judged = JudgedLinks(rows[judged.pairs()], judged.same, judged.nli, judged.features)
         bridged = {}
+        bridge_seconds = prep.bridge.seconds if prep.bridge is not None else 0.0  # analyse may run again
         if len(rows) < len(claims):
             b = bridge(articles, claims, prep.bridge, stories, threads,
                        dict(zip(rows.tolist(), en_labels.tolist(), strict=True)), self.bridge_margin)
             stories, threads, labels, bridged = b.stories, b.threads, relabel_in_order(b.labels), b.links
-            timings["embed multilingual"] = prep.bridge.seconds
+            timings["embed multilingual"] = prep.bridge.seconds - bridge_seconds
             story_of = {aid: s.id for s in stories for aid in s.articles}
             thread_of = {s.id: s.thread for s in stories}
             log.info("bridge: %d claims in other languages linked to English ones", len(bridged))

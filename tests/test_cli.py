@@ -249,14 +249,19 @@ def test_diff_reads_two_articles_of_a_run_by_their_ids(tmp_path):
     assert by_id.stdout == by_file.stdout and by_id.stderr == ""
 
 
-def test_diff_by_ids_reads_records_of_one_jsonl_file(tmp_path):
+def test_diff_by_ids_reads_only_the_two_records_of_a_jsonl_file(tmp_path):
     lines = tmp_path / "both.jsonl"
-    lines.write_text(json.dumps(DIFF_A) + "\n" + json.dumps(DIFF_B) + "\n")
+    third = dict(DIFF_B, outlet="Gamma Daily", text="Talks will resume next week in Aster, officials said.")
+    lines.write_text(json.dumps(DIFF_A) + "\n" + json.dumps(DIFF_B) + "\n" + json.dumps(third) + "\n")
     ids = _run_ids(tmp_path, lines)
+    with open(lines, "a") as fh:  # a line the run never read: the diff reads only its two records
+        fh.write("{not json\n")
     res = invoke("diff", ids["Beta Post"], ids["Alpha Wire"], "--run", str(tmp_path / "run"), *FAST)
     assert res.exit_code == 0, res.output
     assert res.stdout.startswith("A: Beta Post · Fighters take the dam · 2024-03-08\n"
                                  "B: Alpha Wire · Dam seized · 2024-03-08\n")
+    by_file = invoke("diff", str(_two(tmp_path)[1]), str(_two(tmp_path)[0]), *FAST)
+    assert res.stdout == by_file.stdout  # the two alone: Gamma's telling links nothing through
 
 
 def test_diff_by_ids_errors_say_what_to_do(tmp_path):
@@ -270,11 +275,20 @@ def test_diff_by_ids_errors_say_what_to_do(tmp_path):
     res = invoke("diff", "x", "y", "--run", str(tmp_path), *FAST)
     assert res.exit_code == 1
     assert res.stderr == f"Error: {tmp_path}: no report.json; give the --out folder of a 'compare run'\n"
+    b.write_text(json.dumps(dict(DIFF_B, text=DIFF_B["text"] + " More.")))
+    res = invoke("diff", ids["Alpha Wire"], ids["Beta Post"], "--run", run, *FAST)
+    assert res.exit_code == 1
+    n = len(DIFF_B["text"])
+    assert res.stderr == (f"Error: {ids['Beta Post']}: {b} has changed since the run ({n:,} characters then, "
+                          f"{n + 6:,} now); make the run again\n")
     b.unlink()
     res = invoke("diff", ids["Alpha Wire"], ids["Beta Post"], "--run", run, *FAST)
     assert res.exit_code == 1
-    assert res.stderr == (f"Error: the run read {ids['Beta Post']} from {b}, which cannot be read from here; "
-                          "run diff in the folder the run was made in\n")
+    assert res.stderr == f"Error: the run read {ids['Beta Post']} from {b}, which no longer exists; make the run again\n"
+    (tmp_path / "run" / "report.json").write_text('{"articles": [{"id": 1, "source": null}]}')
+    res = invoke("diff", "x", "y", "--run", run, *FAST)
+    assert res.exit_code == 1
+    assert res.stderr == f"Error: {tmp_path / 'run' / 'report.json'}: not a report of 'compare run' (TypeError); run it again\n"
     res = invoke("diff", ids["Alpha Wire"], ids["Alpha Wire"], "--run", run, *FAST)
     assert res.exit_code == 1
     assert res.stderr == "Error: the two inputs are the same article; give two different ones\n"
@@ -290,3 +304,26 @@ def test_diff_writes_a_worksheet_of_the_two_articles_when_asked(tmp_path):
     assert "| Talks will resume next week in Aster. | Talks will resume next week in Aster. |" in md
     res = invoke("diff", str(a), str(b), "--worksheet", *FAST)
     assert res.exit_code == 1 and res.stderr == "Error: --worksheet writes files: give --out DIR too\n"
+
+
+def test_diff_by_ids_of_a_run_made_elsewhere_says_where_to_run_it(tmp_path, monkeypatch):
+    a, b = _two(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    res = invoke("run", "a.json", "b.json", "--out", "run", "--view", "report", *FAST)
+    assert res.exit_code == 0, res.output
+    ids = {x["outlet"]: x["id"] for x in json.loads((tmp_path / "run" / "report.json").read_text())["articles"]}
+    monkeypatch.chdir(tmp_path / "run")
+    res = invoke("diff", ids["Alpha Wire"], ids["Beta Post"], "--run", ".", *FAST)
+    assert res.exit_code == 1
+    assert res.stderr == (f"Error: the run read {ids['Alpha Wire']} from a.json, which cannot be read from here; "
+                          "run diff in the folder the run was made in\n")
+
+
+def test_a_worksheet_of_two_articles_that_share_nothing_says_so(tmp_path):
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_text("The harvest in Strell was the largest in a decade.\n")
+    b.write_text("A new bridge opened over the Kaldor river on Monday.\n")
+    res = invoke("diff", str(a), str(b), "--out", str(tmp_path / "out"), "--worksheet", *FAST)
+    assert res.exit_code == 0, res.output
+    assert "Warning: the two articles share no sentence, so the worksheet has no side-by-side exercise" in res.stderr
+    assert "side by side" not in (tmp_path / "out" / "teach.md").read_text()

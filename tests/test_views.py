@@ -415,8 +415,8 @@ def test_the_worksheet_reads_two_articles_side_by_side():
         ("a1-04", "b1-04", "same")]
     assert (item["only_a"], item["only_b"], item["more"]) == (0, 2, 0)
     assert item["questions"][1].startswith(
-        "In the full articles, Alpha Wire has 0 sentences with nothing close in Beta Post, and Beta Post has "
-        "2 sentences with nothing close in Alpha Wire.")
+        "Read the two whole articles (their titles are above): about 2 sentences of Beta Post seem to have "
+        "nothing close in the other article.")
     html, md = render_teach(report), render_teach(report, "md")
     sheet = _sheet(html)
     assert f"Two articles side by side: {ALPHA} and {BETA}</h4>" in sheet
@@ -427,8 +427,11 @@ def test_the_worksheet_reads_two_articles_side_by_side():
             assert word not in doc, word
     key = html[len(sheet):]
     assert "the same fact (P 0.95)" in key and "probably the same event, told differently or disputed (P 0.55)" in key
-    assert "Nothing close in the other article: 0 sentences of Alpha Wire, 2 of Beta Post." in key
-    assert "Nothing close in the other article: 0 sentences of Alpha Wire, 2 of Beta Post." in md
+    assert "Nothing close found in the other article: 0 sentences of Alpha Wire, 2 of Beta Post." in key
+    assert "Nothing close found in the other article: 0 sentences of Alpha Wire, 2 of Beta Post." in md
+    # each article's title and date, the guessed year said as guessed
+    assert "Alpha Wire: Alpha Wire on the summit, 2023-05-26 (year guessed) · Beta Post: Beta Post on the summit, " \
+           "2023-05-26" in sheet
 
 
 def test_the_pair_exercise_escapes_outlet_names_and_text():
@@ -437,3 +440,14 @@ def test_the_pair_exercise_escapes_outlet_names_and_text():
     assert "<script>alert" not in html
     assert "Two articles side by side: Alpha Wire and &lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "| Alpha Wire | \\<script\\>alert(1)\\</script\\> |" in md
+
+
+def test_two_articles_of_one_outlet_are_told_apart_as_a_and_b():
+    from dataclasses import replace
+
+    report = paired_report()
+    same_outlet = replace(report, articles=tuple(replace(a, outlet=ALPHA) if a.id == "b1" else a
+                                                 for a in report.articles))
+    item = next(it for it in build_teach(same_outlet, pair=("a1", "b1"))["items"] if it["type"] == "pair")
+    assert (item["a"], item["b"]) == (f"{ALPHA} (A)", f"{ALPHA} (B)")
+    assert item["questions"][0].startswith(f"Read each pair of sentences from {ALPHA} (A) and {ALPHA} (B).")

@@ -449,6 +449,43 @@ def read_articles(
     return articles, warnings + year_warnings
 
 
+RECORD = re.compile(r":(\d+)$")
+
+
+def split_record(source: str) -> tuple[str, int | None]:
+    """A source as a run writes it -> (the file, the record number): "a.jsonl:3" is record 3 of
+    a.jsonl (of a .jsonl or .json file that exists, when no file has the whole name); any other
+    source is itself, with no record."""
+    m = RECORD.search(source)
+    base = source[:m.start()] if m else source
+    if m and Path(base).suffix.lower() in (".jsonl", ".json") and not os.path.exists(source) \
+            and os.path.exists(base):
+        return base, int(m.group(1))
+    return source, None
+
+
+def record_of(path: Path, n: int, max_chars: int = MAX_ARTICLE_CHARS) -> dict:
+    """Record ``n`` of a .jsonl or .json-list file, numbered as a run numbers them (the line of a
+    .jsonl file, the place in a .json list, from 1), read as the run read the file."""
+    name = shown(path)
+    text = _read_text(path, max_chars)
+    try:
+        if path.suffix.lower() == ".jsonl":
+            lines = text.splitlines()
+            line = lines[n - 1] if 1 <= n <= len(lines) else ""
+            rec = json.loads(line) if line.strip() else None
+        else:
+            doc = json.loads(text)
+            items = doc.get("articles", doc) if isinstance(doc, dict) else doc
+            rec = items[n - 1] if isinstance(items, list) and 1 <= n <= len(items) else None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{name}: not JSON ({exc.msg}) where the run read record {n}; the file has changed "
+                         "since the run, run it again") from exc
+    if not isinstance(rec, dict):
+        raise InputError(f"{name}: no article record {n}; the file has changed since the run, run it again")
+    return rec
+
+
 def _file_records(path: Path, text: str, skip=None) -> list[tuple[str, str, dict]]:
     """(source, id stem, fields with "text") for each article a file holds; with ``skip``, a
     bad record of a .jsonl or .json file is skipped alone (``skip(source, exc)``)."""

@@ -223,15 +223,20 @@ def render(report: Report, views: Iterable[str] = ("report",), split_at: int = S
 
 def write_reports(report: Report, out_dir: str | Path, views: Iterable[str] = ("report",),
                   split_at: int = SPLIT_AT) -> list[Path]:
-    """Write the chosen views' files into ``out_dir`` all or nothing: each document goes to a
-    temporary file as it is rendered, and all are renamed into place once every one is written."""
+    """Write the chosen views' files into ``out_dir`` all or nothing (see :func:`write_documents`)."""
     views = _views(views)  # an unknown view stops before anything is written
+    return write_documents(out_dir, _documents(report, views, split_at))
+
+
+def write_documents(out_dir: str | Path, documents: Iterable[tuple[str, Callable[[], Iterable[str]]]]) -> list[Path]:
+    """Write each (name, pieces) document into ``out_dir`` all or nothing: each goes to a
+    temporary file as it is rendered, and all are renamed into place once every one is written."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
     tmp_files = []
     try:
-        for name, make in _documents(report, views, split_at):
+        for name, make in documents:
             (out / name).parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{Path(name).name}.", dir=(out / name).parent)
             tmp_files.append((tmp, out / name))

@@ -9,8 +9,6 @@ each article adds is the claims without a counterpart.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -151,27 +149,14 @@ def render_html(d: Diff) -> str:
     return _env().get_template("diff.html").render(d=d)
 
 
-def write_html(d: Diff, out_dir: str | Path) -> Path:
-    """diff.html in ``out_dir``, written to a temporary file and renamed into place."""
-    return _write(Path(out_dir), "diff.html", render_html(d))
+def write_html(d: Diff, out_dir: str | Path, report: Report | None = None) -> list[Path]:
+    """diff.html in ``out_dir``; with ``report`` (the two articles' run), also teach.html and
+    teach.md, a worksheet whose side-by-side exercise is these two articles. All or nothing."""
+    from . import render_teach, write_documents
 
-
-def write_worksheet(report: Report, d: Diff, out_dir: str | Path) -> list[Path]:
-    """teach.html and teach.md in ``out_dir``: the worksheet of the two articles' report, with
-    these two read side by side as its exercise."""
-    from . import render_teach
-
-    pair = (d.a.id, d.b.id)
-    return [_write(Path(out_dir), name, render_teach(report, fmt, pair=pair))
-            for name, fmt in (("teach.html", "html"), ("teach.md", "md"))]
-
-
-def _write(out: Path, name: str, text: str) -> Path:
-    """``text`` as ``out/name``, written to a temporary file and renamed into place."""
-    out.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=out)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, out / name)
-    return out / name
+    docs = [("diff.html", lambda: [render_html(d)])]
+    if report is not None:
+        pair = (d.a.id, d.b.id)
+        docs += [("teach.html", lambda: [render_teach(report, "html", pair=pair)]),
+                 ("teach.md", lambda: [render_teach(report, "md", pair=pair)])]
+    return write_documents(out_dir, docs)

@@ -157,16 +157,20 @@ def pick_pair(report: Report) -> tuple[str, str] | None:
 def pair_item(d: Diff, q: dict[str, str]) -> dict:
     """The side-by-side exercise: the pairs of sentences the two articles share (same fact, or
     probably the same event told differently), at most ``PAIR_ROWS``, and how many sentences
-    each tells that the other has nothing close to."""
+    of each seem to have nothing close in the other (the model may miss a telling worded very
+    differently: the question says "about"). Two articles of one outlet are told apart as A and B."""
     shared = [r for r in d.rows if r.grade != "none"]
     only_a, only_b = len(d.rows) - len(shared), len(d.only_b)
-    fmt = {"a": d.a.outlet, "b": d.b.outlet, "only_a": f"{only_a} sentence{'' if only_a == 1 else 's'}",
-           "only_b": f"{only_b} sentence{'' if only_b == 1 else 's'}"}
-    asks = [q["question"].format(**fmt)] + ([q["only"].format(**fmt)] if only_a or only_b else []) \
-        + [q["choose"].format(**fmt)]
-    return {"type": "pair", "diff": d, "rows": shared[:PAIR_ROWS], "more": max(0, len(shared) - PAIR_ROWS),
-            "only_a": only_a, "only_b": only_b, "questions": asks, "look_for": q["look_for"].format(**fmt),
-            "grades": {"same": q["same"], "related": q["related"]}}
+    a, b = (d.a.outlet, d.b.outlet) if d.a.outlet != d.b.outlet else (f"{d.a.outlet} (A)", f"{d.b.outlet} (B)")
+    sides = [(n, who) for n, who in ((only_a, a), (only_b, b)) if n]
+    # "17 sentences of A and 3 of B", a side without any left out
+    counts = [f"{n} sentence{'' if n == 1 else 's'} of {who}" if k == 0 else f"{n} of {who}"
+              for k, (n, who) in enumerate(sides)]
+    fmt = {"a": a, "b": b, "counts": " and ".join(counts)}
+    asks = [q["question"].format(**fmt)] + ([q["only"].format(**fmt)] if counts else []) + [q["choose"].format(**fmt)]
+    return {"type": "pair", "diff": d, "a": a, "b": b, "rows": shared[:PAIR_ROWS],
+            "more": max(0, len(shared) - PAIR_ROWS), "only_a": only_a, "only_b": only_b, "questions": asks,
+            "look_for": q["look_for"].format(**fmt), "grades": {"same": q["same"], "related": q["related"]}}
 
 
 def build_teach(report: Report, n: int = DEFAULT_ITEMS, words: int = WORDS_PER_STORY,
@@ -198,7 +202,7 @@ def build_teach(report: Report, n: int = DEFAULT_ITEMS, words: int = WORDS_PER_S
                         "missing": could_report(f), "story": s}
                 section["items"].append(item)
                 items.append(item)
-            if s.id == pair_story and side is not None:
+            if s.id == pair_story and side is not None and any(r.grade != "none" for r in side.rows):
                 item = {"n": len(items) + 1, "story": s} | pair_item(side, q["pair"])
                 section["items"].append(item)
                 items.append(item)
