@@ -358,6 +358,7 @@ def diff(first, second, out_dir, worksheet, run_dir, model, embedder, judge, jud
     ("related"), or nothing; the signals of the fact they share are marked [word|kind]; the
     claims only SECOND states come last."""
     _setup_logging(verbose, quiet)
+    from .ingest.files import RECORD
     from .ingest.web import Fetcher, is_url
     from .report.diff import build_diff, render_text
 
@@ -385,7 +386,7 @@ def diff(first, second, out_dir, worksheet, run_dir, model, embedder, judge, jud
         def under(source: str, given: str) -> bool:  # the article came from this input
             if is_url(given):
                 return source == given
-            source = re.sub(r":\d+$", "", source)  # the record of a .jsonl or .json list: "a.jsonl:1"
+            source = RECORD.sub("", source)  # the record of a .jsonl or .json list: "a.jsonl:1"
             src, top = os.path.abspath(source), os.path.abspath(printable(given))
             return src == top or src.startswith(top.rstrip(os.sep) + os.sep)
 

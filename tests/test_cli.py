@@ -326,4 +326,5 @@ def test_a_worksheet_of_two_articles_that_share_nothing_says_so(tmp_path):
     res = invoke("diff", str(a), str(b), "--out", str(tmp_path / "out"), "--worksheet", *FAST)
     assert res.exit_code == 0, res.output
     assert "Warning: the two articles share no sentence, so the worksheet has no side-by-side exercise" in res.stderr
-    assert "side by side" not in (tmp_path / "out" / "teach.md").read_text()
+    md = (tmp_path / "out" / "teach.md").read_text()
+    assert "side by side" not in md and "### Story" not in md  # no exercise, and no empty story left for it

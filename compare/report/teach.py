@@ -186,7 +186,9 @@ def build_teach(report: Report, n: int = DEFAULT_ITEMS, words: int = WORDS_PER_S
     outlet_of = {a.id: a.outlet for a in report.articles}
     pair = pair if pair is not None else pick_pair(report)
     side = build_diff(report, *pair, DiffIndex.of(report)) if pair is not None else None
-    pair_story = next((s.id for s in report.stories if pair is not None and pair[0] in s.articles), None)
+    if side is not None and all(r.grade == "none" for r in side.rows):
+        side = None  # two articles that share no sentence make no exercise
+    pair_story = next((s.id for s in report.stories if side is not None and side.a.id in s.articles), None)
     threads, items, shown = [], [], []
     for th, stories in thread_groups(report):
         sections = []
@@ -202,7 +204,7 @@ def build_teach(report: Report, n: int = DEFAULT_ITEMS, words: int = WORDS_PER_S
                         "missing": could_report(f), "story": s}
                 section["items"].append(item)
                 items.append(item)
-            if s.id == pair_story and side is not None and any(r.grade != "none" for r in side.rows):
+            if s.id == pair_story:
                 item = {"n": len(items) + 1, "story": s} | pair_item(side, q["pair"])
                 section["items"].append(item)
                 items.append(item)
