@@ -25,6 +25,7 @@ from .view import build_facts, build_view, rank
 
 __all__ = [
     "VIEWS", "facts_csv", "render", "render_factcheck", "render_html", "render_markdown", "render_teach",
+    "render_teach_sheet", "write_documents",
     "to_json", "write_reports",
 ]
 
@@ -69,6 +70,11 @@ def render_teach(report: Report, fmt: str = "html", items: int | None = None,
     """The worksheet (``fmt`` "html" or "md"); ``items`` caps the number of facts; ``pair``
     (two article ids) is read side by side, by default the two sharing the most claims."""
     t = build_teach(report, pair=pair) if items is None else build_teach(report, items, pair=pair)
+    return render_teach_sheet(t, fmt)
+
+
+def render_teach_sheet(t: dict, fmt: str = "html") -> str:
+    """A worksheet :func:`~compare.report.teach.build_teach` built, as HTML or Markdown."""
     return _env().get_template("teach.html" if fmt == "html" else "teach.md.j2").render(t=t)
 
 

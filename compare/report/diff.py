@@ -43,6 +43,7 @@ class DiffIndex:
     """What every pair of one report reads: its claims by id and by article, the fact of each
     claim, and the conflicts by their sides (built once for all the pairs of a report)."""
 
+    articles: dict
     claims: dict
     by_article: dict
     fact_of: dict
@@ -62,7 +63,7 @@ class DiffIndex:
                         for y in ids:
                             if x < y:
                                 disputes.setdefault(frozenset((x, y)), []).append(sig)
-        return cls({c.id: c for c in report.claims}, by_article,
+        return cls({a.id: a for a in report.articles}, {c.id: c for c in report.claims}, by_article,
                    {cid: cl for cl in report.clusters for cid in cl.claims}, disputes)
 
 
@@ -71,7 +72,8 @@ def build_diff(report: Report, a_id: str | None = None, b_id: str | None = None,
     """The side-by-side reading of two articles of ``report`` (its only two when no ids are
     given), in the order of the first article. ``index``: :meth:`DiffIndex.of` the report,
     when many pairs of it are read."""
-    arts = {a.id: a for a in report.articles}
+    ix = index or DiffIndex.of(report)
+    arts = ix.articles
     if a_id is None and b_id is None:
         if len(report.articles) != 2:
             raise CompareError(f"the inputs give {len(report.articles)} articles; diff reads exactly two")
@@ -81,7 +83,6 @@ def build_diff(report: Report, a_id: str | None = None, b_id: str | None = None,
             raise CompareError(f"no article {given!r} in the run; its articles are {', '.join(sorted(arts))}")
     if a_id == b_id:
         raise CompareError("the two inputs are the same article; give two different ones")
-    ix = index or DiffIndex.of(report)
     rows, used = [], set()
     for c in ix.by_article.get(a_id, []):
         k = next((k for k in report.counterparts.get(c.id, ()) if ix.claims[k.claim].article == b_id), None)
@@ -152,11 +153,12 @@ def render_html(d: Diff) -> str:
 def write_html(d: Diff, out_dir: str | Path, report: Report | None = None) -> list[Path]:
     """diff.html in ``out_dir``; with ``report`` (the two articles' run), also teach.html and
     teach.md, a worksheet whose side-by-side exercise is these two articles. All or nothing."""
-    from . import render_teach, write_documents
+    from . import render_teach_sheet, write_documents
+    from .teach import build_teach
 
     docs = [("diff.html", lambda: [render_html(d)])]
     if report is not None:
-        pair = (d.a.id, d.b.id)
-        docs += [("teach.html", lambda: [render_teach(report, "html", pair=pair)]),
-                 ("teach.md", lambda: [render_teach(report, "md", pair=pair)])]
+        t = build_teach(report, pair=(d.a.id, d.b.id))  # one worksheet, in two formats
+        docs += [("teach.html", lambda: [render_teach_sheet(t, "html")]),
+                 ("teach.md", lambda: [render_teach_sheet(t, "md")])]
     return write_documents(out_dir, docs)

@@ -11,7 +11,7 @@ from functools import cache
 from pathlib import Path
 
 from ..schema import Claim, FramingTerm, Report, Signal, Story
-from .diff import Diff, DiffIndex, build_diff
+from .diff import Diff, build_diff
 from .phrases import about, and_join, conflicts, sides_text
 from .titles import fact_title
 from .view import KIND_NAMES, Fact, Telling, build_facts, mark_term, rank, thread_groups
@@ -185,7 +185,7 @@ def build_teach(report: Report, n: int = DEFAULT_ITEMS, words: int = WORDS_PER_S
     claims = {c.id: c for c in report.claims}
     outlet_of = {a.id: a.outlet for a in report.articles}
     pair = pair if pair is not None else pick_pair(report)
-    side = build_diff(report, *pair, DiffIndex.of(report)) if pair is not None else None
+    side = build_diff(report, *pair) if pair is not None else None
     if side is not None and all(r.grade == "none" for r in side.rows):
         side = None  # two articles that share no sentence make no exercise
     pair_story = next((s.id for s in report.stories if side is not None and side.a.id in s.articles), None)
