@@ -52,18 +52,42 @@ class Timeline:
         return TOP + LANE * self.outlets.index(outlet) + LANE / 2
 
 
-def _fact_of(report: Report) -> dict[str, str]:
-    return {cid: cl.id for cl in report.clusters if len(cl.outlets) > 1 or cl.contested for cid in cl.claims}
+@dataclass(frozen=True)
+class TimelineIndex:
+    """What every thread's timeline reads of one report, built once: the articles in report
+    order, each article's claims, the fact of each claim (facts told by several outlets, or
+    contested) and the facts in report order."""
+
+    order: dict
+    articles: dict
+    claims_of: dict
+    fact_of: dict
+    facts: tuple  # the facts shown, in report order
+    facts_of: dict  # claim id -> the places in ``facts`` of the facts holding it
+
+    @classmethod
+    def of(cls, report: Report) -> TimelineIndex:
+        claims_of: dict[str, list] = {}
+        for c in report.claims:
+            claims_of.setdefault(c.article, []).append(c)
+        shown = tuple(cl for cl in report.clusters if len(cl.outlets) > 1 or cl.contested)
+        facts_of: dict[str, list[int]] = {}
+        for k, cl in enumerate(shown):
+            for cid in cl.claims:
+                facts_of.setdefault(cid, []).append(k)
+        return cls({a.id: k for k, a in enumerate(report.articles)}, {a.id: a for a in report.articles}, claims_of,
+                   {cid: cl.id for cl in shown for cid in cl.claims}, shown, facts_of)
 
 
-def build_timeline(report: Report, article_ids: set[str]) -> Timeline | None:
+def build_timeline(report: Report, article_ids: set[str], index: TimelineIndex | None = None) -> Timeline | None:
     """The timeline of the claims and articles of ``article_ids`` (one thread); None when no
-    claim states a date that can be placed."""
-    fact_of = _fact_of(report)
+    claim states a date that can be placed. ``index``: :meth:`TimelineIndex.of` the report,
+    when every thread of it is drawn."""
+    ix = index or TimelineIndex.of(report)
+    fact_of = ix.fact_of
+    articles = [ix.articles[a] for a in sorted(article_ids, key=ix.order.__getitem__)]
     raw: list[Mark] = []
-    for c in report.claims:
-        if c.article not in article_ids:
-            continue
+    for c in (c for a in articles for c in ix.claims_of.get(a.id, ())):
         seen = set()
         for d in c.when:
             if d.value and PLACEABLE.match(d.value) and d.value not in seen:
@@ -71,7 +95,6 @@ def build_timeline(report: Report, article_ids: set[str]) -> Timeline | None:
                 raw.append(Mark(c.outlet, c, d.value, d.text, d.guessed, fact_of.get(c.id)))
     if not raw:
         return None
-    articles = [a for a in report.articles if a.id in article_ids]
     pub = [(a.outlet, a.date[:10]) for a in articles if a.date and PLACEABLE.match(a.date[:10])]
     outlets = tuple(sorted({m.outlet for m in raw} | {o for o, _ in pub}))
     slots = tuple(sorted({m.value for m in raw} | {d for _, d in pub}))
@@ -96,7 +119,9 @@ def build_timeline(report: Report, article_ids: set[str]) -> Timeline | None:
         group = sorted(group, key=lambda m: m.y)
         joins += [(a, b) for a, b in zip(group, group[1:], strict=False) if a.outlet != b.outlet]
     conflicts, drawn = [], set()
-    for cl in report.clusters:
+    # the thread's facts, in report order (a conflict's two sides are claims of its fact or its versions)
+    places = sorted({k for a in articles for c in ix.claims_of.get(a.id, ()) for k in ix.facts_of.get(c.id, ())})
+    for cl in (ix.facts[k] for k in places):
         for s in cl.signals:
             if s.kind != "conflict" or s.about not in ("date", "year") or len(s.sides) < 2:
                 continue

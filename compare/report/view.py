@@ -10,7 +10,7 @@ from ..copies import describe
 from ..schema import Claim, Cluster, FramingTerm, Report, Signal, Story, Thread, divergence_order
 from .charts import agreement_chart, coverage_chart
 from .phrases import about, and_join, article_date, conflicts, contested_once, sides_text, sourcing
-from .timeline import build_timeline, timeline_rows
+from .timeline import TimelineIndex, build_timeline, timeline_rows
 
 KIND_NAMES = {
     "wording": "loaded words",
@@ -316,6 +316,7 @@ def build_view(report: Report, pairs: bool = True) -> dict:
     from .diff import DiffIndex  # diff reads this module's pieces
 
     index = DiffIndex.of(report) if pairs else None
+    timelines = TimelineIndex.of(report)  # every thread's timeline reads it
     for th, th_stories in thread_groups(report):
         sections = []
         for s in th_stories:
@@ -344,7 +345,7 @@ def build_view(report: Report, pairs: bool = True) -> dict:
         arts = [articles[a] for s in th_stories for a in s.articles]
         by_thread.append({"thread": th, "stories": sections, "articles": len(arts),
                           "outlets": sorted({a.outlet for a in arts}),
-                          "timeline": (tl := build_timeline(report, {a.id for a in arts})),
+                          "timeline": (tl := build_timeline(report, {a.id for a in arts}, timelines)),
                           "timeline_rows": timeline_rows(tl) if tl else []})
         by_story.extend(sections)
     # a fact told in several stories of its thread: the stories besides its primary one
