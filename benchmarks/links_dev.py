@@ -27,7 +27,7 @@ on no sentence or sharing one, gold pairs lacking a claim, sentences not found i
 seconds each run took (the 7 held-out topics: about a minute on 2 cores).
 
     HF_HUB_OFFLINE=1 python benchmarks/links_dev.py [--data ../shared/data/ecbplus-dev]
-        [--topics 3 8] [--json OUT]
+        [--topics 3 8] [--json OUT] [--judge-model FOLDER]
 """
 
 from __future__ import annotations
@@ -211,6 +211,7 @@ def main() -> None:
     ap.add_argument("--topics", nargs="+", default=sorted(ECB_DEV_TOPICS, key=int),
                     help="ECB+ topics to run (default: the held-out ones)")
     ap.add_argument("--json", dest="json_out", type=Path, help="write the figures to this file")
+    ap.add_argument("--judge-model", type=Path, help="a pair-model folder in place of the bundled judge")
     args = ap.parse_args()
     print(f"package {Path(compare.__file__).parent}", flush=True)
     trained = set(args.topics) - ECB_DEV_TOPICS
@@ -218,6 +219,10 @@ def main() -> None:
         print(f"note: topics {', '.join(sorted(trained, key=int))} were used in training", flush=True)
     key = json.loads((args.data / "key.json").read_text(encoding="utf-8"))["files"]
     pipe = Pipeline()  # the CLI's defaults, no cache
+    if args.judge_model:
+        from compare.linking.judge import CrossEncoderJudge
+
+        pipe.clusterer.judge = CrossEncoderJudge(args.judge_model)
     t = time.perf_counter()
     topics, pooled = {}, {}
     for topic in args.topics:

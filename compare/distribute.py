@@ -141,21 +141,27 @@ def on_cluster(pipeline, client) -> None:
 
 
 class DaskJudge:
-    """A pair judge whose pairs are read on the cluster, ``chunk`` pairs a task."""
+    """A pair judge whose pairs are read on the cluster, ``chunk`` pairs a task, those that share
+    claims in one task where they can (the judge reads each claim of a task once)."""
 
-    def __init__(self, client, inner, chunk: int = 256):
+    def __init__(self, client, inner, chunk: int = 1024):
         self.client, self.inner, self.chunk = client, _one_thread(inner), chunk
 
     def score(self, pairs, cosine=None):
-        from .linking.judge import PairScores
+        from .linking.judge import PairScores, grouped_pairs
 
+        order = np.array(grouped_pairs(pairs), dtype=np.int64)
         ranges = _chunks(len(pairs), self.chunk)
-        cos = [None if cosine is None else np.asarray(cosine)[r.start:r.stop] for r in ranges]
+        cos = [None if cosine is None else np.asarray(cosine)[order[r.start:r.stop]] for r in ranges]
         parts = self.client.gather(self.client.map(
-            _score, [self.inner] * len(ranges), [list(pairs[r.start:r.stop]) for r in ranges], cos, pure=False))
+            _score, [self.inner] * len(ranges), [[pairs[k] for k in order[r.start:r.stop]] for r in ranges], cos,
+            pure=False))
         if not parts:
             return PairScores(np.zeros(0), np.zeros((0, 3)))
-        return PairScores(np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))
+        same, nli = np.zeros(len(pairs)), np.zeros((len(pairs), 3))
+        same[order] = np.concatenate([p[0] for p in parts])
+        nli[order] = np.concatenate([p[1] for p in parts])
+        return PairScores(same, nli)
 
     def describe(self) -> dict:
         return self.inner.describe()

@@ -103,3 +103,89 @@ def test_memo_judge_hands_each_new_pair_its_own_cosine():
     memo = MemoJudge(inner)
     memo.score([("b", "x"), ("a", "x"), ("b", "x")], np.array([0.2, 0.7, 0.2]))
     assert inner.cosines == {("a", "x"): 0.7, ("b", "x"): 0.2}
+
+
+def test_late_judge_reads_the_pairs_of_connected_claims_together():
+    from compare.linking.judge import grouped_pairs
+
+    pairs = [("a", "b"), ("x", "y"), ("b", "c"), ("y", "z"), ("a", "c")]
+    # {a, b, c} first (where it first appears), by first text then second; then {x, y, z}
+    assert grouped_pairs(pairs) == [0, 4, 2, 1, 3]
+    assert grouped_pairs([]) == []
+
+
+@pytest.fixture(scope="module")
+def late_folder(tmp_path_factory):
+    """A small late-read pair model (random weights, the bundled tokenizer), exported as
+    training/export_onnx.py exports a trained one: claim and join graphs."""
+    import shutil
+    import sys
+
+    import torch
+    from safetensors.torch import save_file
+    from transformers import BertConfig, BertModel
+
+    from compare.models import PAIR_MODEL_DIR
+    from compare.models.pair_net import PairNet
+
+    sys.path.insert(0, os.path.join(ROOT, "training"))
+    try:
+        from export_onnx import export_late
+    finally:
+        sys.path.remove(os.path.join(ROOT, "training"))
+    folder = tmp_path_factory.mktemp("late")
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=30522, hidden_size=32, num_hidden_layers=3, num_attention_heads=2,
+                        intermediate_size=64)
+    net = PairNet(BertModel(config))
+    net.cos_coef = torch.tensor([5.0, -2.0])
+    save_file({k: v.contiguous() for k, v in net.state_dict().items()}, str(folder / "model.safetensors"))
+    config.save_pretrained(str(folder))
+    for name in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt"):
+        shutil.copy(PAIR_MODEL_DIR / name, folder / name)
+    (folder / "model.json").write_text('{"name": "tiny-late", "split": 2}')
+    export_late(folder)
+    return folder
+
+
+LATE_PAIRS = [("The dam was seized on Sunday.", "Rebels captured the dam on Sunday."),
+              ("The council passed the budget.", "The budget was approved by the council on Monday."),
+              ("Rebels captured the dam on Sunday.", "The dam fell to the rebels."),
+              ("The dam was seized on Sunday.", "The dam fell to the rebels."),
+              ("The budget was approved by the council on Monday.", "Councillors voted for the budget.")]
+
+
+def test_late_judge_graphs_read_as_the_network_does(late_folder):
+    import torch
+    from transformers import AutoTokenizer
+
+    from compare.models.pair_net import load_late_net
+
+    judge = CrossEncoderJudge(late_folder)
+    assert judge.describe()["runtime"] == "onnxruntime, claims then pairs"
+    cos = np.array([0.8, 0.7, 0.6, 0.5, 0.4], dtype=np.float32)
+    got = judge.score(LATE_PAIRS, cos)
+    net, tok = load_late_net(late_folder), AutoTokenizer.from_pretrained(str(late_folder))
+    a = tok([x for x, _ in LATE_PAIRS], padding=True, return_tensors="pt")
+    b = tok([y for _, y in LATE_PAIRS], padding=True, return_tensors="pt")
+    with torch.inference_mode():
+        same, nli = net(a["input_ids"], a["attention_mask"], b["input_ids"], b["attention_mask"], torch.from_numpy(cos))
+    # int8 weights, fp32 arithmetic: close to the torch network it was exported from
+    np.testing.assert_allclose(got.same, torch.sigmoid(same).numpy(), atol=2e-3)
+    np.testing.assert_allclose(got.nli, torch.softmax(nli, -1).numpy(), atol=2e-3)
+
+
+def test_late_judge_scores_are_the_same_bytes_in_any_corpus(late_folder):
+    judge = CrossEncoderJudge(late_folder)
+    cos = np.array([0.8, 0.7, 0.6, 0.5, 0.4], dtype=np.float32)
+    whole = judge.score(LATE_PAIRS, cos)
+    np.testing.assert_allclose(whole.nli.sum(1), 1.0, atol=1e-5)
+    # read in another order, a pair a block, one claim's states held at a time (the rest read
+    # again), or alone: a pair's scores never depend on what else is judged
+    judge._load()
+    tiny = judge._score_late(judge._net, LATE_PAIRS[::-1], cos[::-1], block=1, max_claims=1)
+    np.testing.assert_array_equal(tiny.same[::-1], whole.same)
+    np.testing.assert_array_equal(tiny.nli[::-1], whole.nli)
+    alone = judge.score(LATE_PAIRS[2:3], cos[2:3])
+    np.testing.assert_array_equal(alone.same, whole.same[2:3])
+    assert len(set(np.round(whole.same, 6))) > 1  # the pairs are told apart

@@ -15,7 +15,13 @@ the NLI distribution. It trains on the pairs of fold 0 (by article, as the casca
 is measured on fold 1: the correlation of the logits, and how often the stacked P(same) it
 gives lands on the same side of the link cut (0.7) and of the related cut (0.4) as the judge's.
 
+With ``--late K`` the student keeps all the judge's layers but reads late
+(compare.models.pair_net.LatePairNet): layers 1..K on each claim alone, so a claim's states
+serve all its pairs, the rest on the pair. Its folder then holds model.json with ``split`` K;
+``training/export_onnx.py`` turns it into the two graphs the judge runs.
+
     python training/distil_judge.py --teacher FOLDER --layers 1,3,5 --out .train/student3
+    python training/distil_judge.py --teacher FOLDER --late 5 --out .train/late5
 """
 
 from __future__ import annotations
@@ -41,7 +47,7 @@ from compare.cache import Cache  # noqa: E402
 from compare.linking.cluster import JudgedClusterer  # noqa: E402
 from compare.linking.judge import CrossEncoderJudge  # noqa: E402
 from compare.linking.stack import LINK_FEATURES  # noqa: E402
-from compare.models.pair_net import PairNet, load_pair_net  # noqa: E402
+from compare.models.pair_net import LatePairNet, PairNet, load_pair_net  # noqa: E402
 from compare.pipeline import DEFAULT_JUDGE_THRESHOLD, DEFAULT_K, DEFAULT_LEXICAL_WEIGHT, Pipeline  # noqa: E402
 
 CORPORA = ("ecbplus-dev", "basil-dev")
@@ -77,6 +83,10 @@ def student_of(teacher: PairNet, layers: list[int]) -> PairNet:
 
 
 def run(net, tok, a, b, cos, max_len=128, grad=False):
+    if isinstance(net, LatePairNet):  # each claim alone
+        ea, eb = (tok(x, truncation=True, max_length=max_len, padding=True, return_tensors="pt") for x in (a, b))
+        with torch.set_grad_enabled(grad):
+            return net(ea["input_ids"], ea["attention_mask"], eb["input_ids"], eb["attention_mask"], cos)
     enc = tok(a, b, truncation=True, max_length=max_len, padding=True, return_tensors="pt")
     with torch.set_grad_enabled(grad):
         return net(enc["input_ids"], enc["attention_mask"], enc["token_type_ids"], cos)
@@ -97,6 +107,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--teacher", type=Path, required=True, help="the judge's folder: config.json + model.safetensors")
     ap.add_argument("--layers", default="1,3,5", help="the teacher's layers the student keeps")
+    ap.add_argument("--late", type=int, default=0,
+                    help="keep every layer, the first LATE on each claim alone (instead of --layers)")
     ap.add_argument("--out", type=Path, default=ROOT / ".train" / "student")
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     ap.add_argument("--cache", type=Path, default=ROOT / ".train" / "cascade.sqlite")
@@ -123,7 +135,8 @@ def main() -> None:
     print(f"pairs: {len(cos)} ({len(train)} to train on, {len(test)} held out)", flush=True)
     tok = AutoTokenizer.from_pretrained(str(args.teacher))
     teacher = load_pair_net(args.teacher)
-    net = student_of(teacher, [int(k) for k in args.layers.split(",")])
+    net = (LatePairNet(student_of(teacher, list(range(len(teacher.encoder.encoder.layer)))), args.late)
+           if args.late else student_of(teacher, [int(k) for k in args.layers.split(",")]))
     net.train()
     opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=0.01)
     steps = args.epochs * math.ceil(len(train) / args.batch)
@@ -151,10 +164,14 @@ def main() -> None:
     from safetensors.torch import save_file
 
     args.out.mkdir(parents=True, exist_ok=True)
-    save_file({k: v.detach().float().contiguous() for k, v in net.state_dict().items()},
+    pair = net.net if args.late else net
+    save_file({k: v.detach().float().contiguous() for k, v in pair.state_dict().items()},
               str(args.out / "model.safetensors"))
-    net.encoder.config.save_pretrained(str(args.out))
+    pair.encoder.config.save_pretrained(str(args.out))
     tok.save_pretrained(str(args.out))
+    if args.late:
+        meta = json.loads((args.teacher / "model.json").read_text()) if (args.teacher / "model.json").is_file() else {}
+        (args.out / "model.json").write_text(json.dumps(meta | {"split": args.late}, indent=2) + "\n")
     # fidelity on the held-out fold, read through the shipped stack as the pipeline reads it
     stack = CrossEncoderJudge(path=None).link_model()
     t = time.time()
@@ -164,7 +181,8 @@ def main() -> None:
     feats[:, 0], feats[:, 1], feats[:, 2] = np.clip(logit, -13.8, 13.8), nli[:, 0], nli[:, 2]
     p = stack.predict(feats)
     q = d["same"][test]
-    report = {"layers": args.layers, "train_pairs": len(train), "held_out": len(test),
+    report = {"layers": f"late {args.late}" if args.late else args.layers, "train_pairs": len(train),
+              "held_out": len(test),
               "student_pairs_per_s_torch": round(len(test) / seconds, 1),
               "logit_corr": round(float(np.corrcoef(logit, target_logit[test])[0, 1]), 4),
               "logit_mae": round(float(np.abs(logit - target_logit[test]).mean()), 4)}

@@ -52,6 +52,8 @@ class LinkModel(Protocol):
 
 
 ONNX_FILE = "pair.int8.onnx"
+# the late-read judge (compare.models.pair_net.LatePairNet): a claim's token states, then a pair's scores
+CLAIM_FILE, JOIN_FILE = "claim.int8.onnx", "join.int8.onnx"
 
 
 class PairTokenizer:
@@ -90,9 +92,11 @@ class PairTokenizer:
 
 
 class CrossEncoderJudge:
-    """The pair model on the CPU: the shipped int8 ONNX graph through onnxruntime, or, for a
-    folder with only ``model.safetensors`` (a fresh training run), torch, its Linear layers
-    quantised to int8 when ``quantize`` is set.
+    """The pair model on the CPU: the shipped int8 ONNX graph through onnxruntime; for a folder
+    with the late-read judge's two graphs (``claim.int8.onnx`` and ``join.int8.onnx``, see
+    compare.models.pair_net.LatePairNet), those, each claim read once; or, for a folder with only
+    ``model.safetensors`` (a fresh training run), torch, its Linear layers quantised to int8 when
+    ``quantize`` is set.
 
     A graph that reads ``cosine`` (a residual judge, see compare/models/pair_net.py) is given
     the bundled encoder's cosine of each pair, by the caller (the pipeline has the embeddings)
@@ -111,6 +115,7 @@ class CrossEncoderJudge:
         self.quantize = quantize
         self.max_length = max_length
         self._net = None
+        self._claim_net = None
         self._link_model: tuple | None = None
         self._encoder = None
 
@@ -119,31 +124,42 @@ class CrossEncoderJudge:
 
         return Path(self.path) if self.path else PAIR_MODEL_DIR
 
+    def _late(self) -> bool:
+        """Whether the folder holds the late-read judge (two graphs: claims, then pairs)."""
+        folder = self._folder()
+        return (folder / CLAIM_FILE).is_file() and (folder / JOIN_FILE).is_file()
+
     def _load(self):
         if self._net is not None:
             return self._net
         folder = self._folder()
         weights = folder / "model.safetensors"
         onnx = folder / ONNX_FILE
-        if not weights.is_file() and not onnx.is_file():
-            raise ModelError(f"no pair model at {folder} ({ONNX_FILE} or model.safetensors missing); "
-                             "reinstall compare-news or pass --judge-model with a trained model folder")
+        late = self._late()
+        if not weights.is_file() and not onnx.is_file() and not late:
+            raise ModelError(f"no pair model at {folder} ({ONNX_FILE}, {CLAIM_FILE} and {JOIN_FILE}, or "
+                             "model.safetensors missing); reinstall compare-news or pass --judge-model with a "
+                             "trained model folder")
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-        if onnx.is_file():
+        if late or onnx.is_file():
             import onnxruntime as ort
 
+            graph = folder / (JOIN_FILE if late else ONNX_FILE)
             try:
                 opts = ort.SessionOptions()
                 opts.log_severity_level = 3
                 if self.threads or self.workers > 1:  # several pairs at once, each on one core (see score)
                     opts.intra_op_num_threads = self.threads or 1
                 self._tok = PairTokenizer(folder / "tokenizer.json")
-                self._net = ort.InferenceSession(str(onnx), opts, providers=["CPUExecutionProvider"])
+                self._net = ort.InferenceSession(str(graph), opts, providers=["CPUExecutionProvider"])
                 self._reads_cosine = any(i.name == "cosine" for i in self._net.get_inputs())
+                if late:
+                    graph = folder / CLAIM_FILE
+                    self._claim_net = ort.InferenceSession(str(graph), opts, providers=["CPUExecutionProvider"])
             except Exception as exc:  # onnxruntime and tokenizers raise many kinds
-                raise ModelError(f"cannot load the pair model {onnx} ({type(exc).__name__}); "
+                raise ModelError(f"cannot load the pair model {graph} ({type(exc).__name__}); "
                                  "reinstall compare-news or pass --judge-model with a trained model folder") from exc
             return self._net
         import torch
@@ -169,7 +185,7 @@ class CrossEncoderJudge:
 
     def __getstate__(self) -> dict:
         """Shipped (to a Dask worker) without the loaded model, which loads again there."""
-        return self.__dict__ | {"_net": None, "_tok": None, "_link_model": None, "_encoder": None}
+        return self.__dict__ | {"_net": None, "_tok": None, "_link_model": None, "_encoder": None, "_claim_net": None}
 
     def reads_cosine(self) -> bool:
         """Whether the model is a residual over the bundled encoder's cosine."""
@@ -203,6 +219,8 @@ class CrossEncoderJudge:
             cosine = self._cosines(pairs) if cosine is None else np.asarray(cosine, dtype=np.float32)
         else:
             cosine = None
+        if self._claim_net is not None:
+            return self._score_late(net, pairs, cosine)
         if hasattr(net, "run") and self.batch_size == 1 and self.workers > 1:
             return self._score_parallel(net, pairs, cosine)
         # batches of similar length waste less padding; the order is put back afterwards
@@ -243,6 +261,54 @@ class CrossEncoderJudge:
                 f.result()
         return PairScores(1.0 / (1.0 + np.exp(-logits)), nli.astype(np.float64))
 
+    def _score_late(self, net, pairs: Sequence[tuple[str, str]], cosine: np.ndarray | None,
+                    block: int = 2048, max_claims: int = 8192) -> PairScores:
+        """The late-read judge: each claim's token states (one claim a run), then each pair
+        from its two claims' states (one pair a run), so a score is the same bytes in any corpus.
+
+        Pairs are read ``block`` at a time, those of one group of connected claims (about a
+        story) together; a claim's states are dropped after the last pair that reads them, and
+        past ``max_claims`` held (about 50 kB each) those the next block does not read are
+        dropped too (read again if needed), so memory stays bounded on any corpus."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        order = grouped_pairs(pairs)
+        last: dict[str, int] = {}
+        for pos, k in enumerate(order):
+            last[pairs[k][0]] = last[pairs[k][1]] = pos
+        states: dict[str, np.ndarray] = {}
+        logits, nli = np.zeros(len(pairs)), np.zeros((len(pairs), 3))
+        self._tok.truncate(self.max_length)  # here, before the threads share the tokenizer
+        claim_net = self._claim_net
+
+        def claim(ids: list[int]) -> np.ndarray:
+            row = np.array([ids], dtype=np.int64)
+            return claim_net.run(None, {"input_ids": row, "attention_mask": np.ones_like(row)})[0]
+
+        def pair(k: int) -> None:
+            a, b = pairs[k]
+            feed = {"states_a": states[a], "states_b": states[b]}
+            if cosine is not None:
+                feed["cosine"] = cosine[k:k + 1]
+            same, n = net.run(None, feed)
+            logits[k], nli[k] = same[0], n[0]
+
+        with ThreadPoolExecutor(self.workers) as pool:
+            for lo in track(range(0, len(order), block), -(-len(order) // block), "judging pairs", "block"):
+                part = order[lo:lo + block]
+                new = [t for t in dict.fromkeys(x for k in part for x in pairs[k]) if t not in states]
+                ids = [e.ids for e in self._tok.tok.encode_batch(new)]
+                states.update(zip(new, pool.map(claim, ids), strict=True))
+                list(pool.map(pair, part, chunksize=64))
+                end = lo + len(part)
+                for t in [t for t in states if last[t] < end]:
+                    del states[t]
+                if len(states) > max_claims:
+                    ahead = {x for k in order[end:end + block] for x in pairs[k]}
+                    for t in [t for t in states if t not in ahead]:
+                        del states[t]
+        return PairScores(1.0 / (1.0 + np.exp(-logits)), nli.astype(np.float64))
+
     def _run(self, net, a: list[str], b: list[str], cosine: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         if not hasattr(net, "run"):  # torch
             import torch
@@ -263,11 +329,36 @@ class CrossEncoderJudge:
         folder = self._folder()
         card = folder / "model.json"
         meta = json.loads(card.read_text()) if card.is_file() else {}
-        runtime = "onnxruntime int8" if (folder / ONNX_FILE).is_file() else (
-            "torch int8" if self.quantize else "torch fp32")
+        runtime = ("onnxruntime, claims then pairs" if self._late() else "onnxruntime int8"
+                   if (folder / ONNX_FILE).is_file() else "torch int8" if self.quantize else "torch fp32")
         return {"name": meta.get("name", folder.name), "source": "bundled" if self.path is None else "user",
                 "base": meta.get("base", ""), "runtime": runtime} | (
                     {"cosine_of": meta["cosine_of"]} if meta.get("cosine_of") else {})
+
+
+def grouped_pairs(pairs: Sequence[tuple[str, str]]) -> list[int]:
+    """The pairs' indices, those of one connected group of texts together (in the order the
+    groups first appear), each group's by its first text then its second."""
+    parent: dict[str, str] = {}
+
+    def root(t: str) -> str:
+        while parent.setdefault(t, t) != t:
+            parent[t] = parent[parent[t]]
+            t = parent[t]
+        return t
+
+    for a, b in pairs:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[rb] = ra
+    first: dict[str, int] = {}
+    for k, (a, _) in enumerate(pairs):
+        first.setdefault(root(a), k)
+    seen: dict[str, int] = {}
+    for a, b in pairs:
+        seen.setdefault(a, len(seen))
+        seen.setdefault(b, len(seen))
+    return sorted(range(len(pairs)), key=lambda k: (first[root(pairs[k][0])], seen[pairs[k][0]], seen[pairs[k][1]], k))
 
 
 _WORD = re.compile(r"[a-z0-9]+")

@@ -52,3 +52,62 @@ def load_pair_net(folder) -> PairNet:
     state.setdefault("cos_coef", torch.zeros(2))  # judges trained before the residual head
     net.load_state_dict(state)
     return net.eval()
+
+
+def load_late_net(folder) -> LatePairNet:
+    """The late-read network of ``folder``: its weights as :func:`load_pair_net` reads them, and
+    ``split`` from its model.json."""
+    import json
+    from pathlib import Path
+
+    split = json.loads((Path(folder) / "model.json").read_text())["split"]
+    return LatePairNet(load_pair_net(folder), int(split)).eval()
+
+
+class LatePairNet(nn.Module):
+    """The pair network read late: its first ``split`` layers run on each claim alone
+    (``[CLS] text [SEP]``, positions from 0, token type 0), so one claim's token states serve
+    every pair it is in; the remaining layers read the two claims' states joined (the second
+    claim's [CLS] dropped), then the pair network's mean pooling, heads and cosine residual.
+
+    A claim sits in about eight candidate pairs, so with ``split`` 5 of 6 layers a pair costs
+    about a quarter of what reading it whole costs. Trained by distilling the whole-pair judge
+    (``training/distil_judge.py --late``)."""
+
+    def __init__(self, net: PairNet, split: int):
+        super().__init__()
+        self.net = net
+        self.split = split
+
+    def _layers(self, h, mask, lo: int, hi: int):
+        ext = (1.0 - mask[:, None, None, :].to(h.dtype)) * torch.finfo(h.dtype).min
+        for layer in self.net.encoder.encoder.layer[lo:hi]:
+            out = layer(h, attention_mask=ext)
+            h = out[0] if isinstance(out, tuple) else out
+        return h
+
+    def claim(self, input_ids, attention_mask):
+        """The token states of claims (a batch, padded) after the first ``split`` layers."""
+        emb = self.net.encoder.embeddings
+        pos = torch.arange(input_ids.shape[1], device=input_ids.device)[None].expand_as(input_ids)
+        h = emb.LayerNorm(emb.word_embeddings(input_ids) + emb.position_embeddings(pos)
+                          + emb.token_type_embeddings(torch.zeros_like(input_ids)))
+        return self._layers(h, attention_mask, 0, self.split)
+
+    def join(self, ha, mask_a, hb, mask_b, cosine=None):
+        """The "same" logit and NLI logits of pairs from their claims' states (padded batches)."""
+        la, lb = mask_a.sum(1), mask_b.sum(1)
+        rows = [torch.cat([ha[r, :la[r]], hb[r, 1:lb[r]]]) for r in range(len(la))]
+        width = max(len(x) for x in rows)
+        h = torch.stack([nn.functional.pad(x, (0, 0, 0, width - len(x))) for x in rows])
+        mask = torch.stack([torch.arange(width) < len(x) for x in rows]).long()
+        h = self._layers(h, mask, self.split, len(self.net.encoder.encoder.layer))
+        m = mask.unsqueeze(-1).to(h.dtype)
+        pooled = self.net.dropout((h * m).sum(1) / m.sum(1))
+        same = self.net.same(pooled).squeeze(-1)
+        if cosine is not None:
+            same = same + self.net.cos_coef[0] * cosine.to(same.dtype) + self.net.cos_coef[1]
+        return same, self.net.nli(pooled)
+
+    def forward(self, a_ids, a_mask, b_ids, b_mask, cosine=None):
+        return self.join(self.claim(a_ids, a_mask), a_mask, self.claim(b_ids, b_mask), b_mask, cosine)
