@@ -144,7 +144,7 @@ class DaskJudge:
     """A pair judge whose pairs are read on the cluster, ``chunk`` pairs a task, those that share
     claims in one task where they can (the judge reads each claim of a task once)."""
 
-    def __init__(self, client, inner, chunk: int = 1024):
+    def __init__(self, client, inner, chunk: int = 256):
         self.client, self.inner, self.chunk = client, _one_thread(inner), chunk
 
     def score(self, pairs, cosine=None):

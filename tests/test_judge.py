@@ -188,4 +188,13 @@ def test_late_judge_scores_are_the_same_bytes_in_any_corpus(late_folder):
     np.testing.assert_array_equal(tiny.nli[::-1], whole.nli)
     alone = judge.score(LATE_PAIRS[2:3], cos[2:3])
     np.testing.assert_array_equal(alone.same, whole.same[2:3])
-    assert len(set(np.round(whole.same, 6))) > 1  # the pairs are told apart
+    assert len({tuple(np.round(row, 6)) for row in whole.nli}) == len(LATE_PAIRS)  # each pair read for itself
+
+
+def test_a_late_model_not_yet_exported_is_a_clear_error(tmp_path):
+    from compare.errors import ModelError
+
+    (tmp_path / "model.safetensors").write_bytes(b"")
+    (tmp_path / "model.json").write_text('{"split": 5}')
+    with pytest.raises(ModelError, match="training/export_onnx.py"):
+        CrossEncoderJudge(tmp_path).score([("a", "b")])

@@ -170,8 +170,15 @@ def main() -> None:
     pair.encoder.config.save_pretrained(str(args.out))
     tok.save_pretrained(str(args.out))
     if args.late:
+        import shutil
+
+        from compare.models import PAIR_MODEL_DIR
+
         meta = json.loads((args.teacher / "model.json").read_text()) if (args.teacher / "model.json").is_file() else {}
-        (args.out / "model.json").write_text(json.dumps(meta | {"split": args.late}, indent=2) + "\n")
+        name = f"{meta.get('name', args.teacher.name)}-late{args.late}-{args.out.name}"  # its own cache keys
+        (args.out / "model.json").write_text(json.dumps(meta | {"name": name, "split": args.late}, indent=2) + "\n")
+        for part in ("stack.json", "cascade.json"):  # fitted on the judge's outputs, which the student learns
+            shutil.copy(PAIR_MODEL_DIR / part, args.out / part)
     # fidelity on the held-out fold, read through the shipped stack as the pipeline reads it
     stack = CrossEncoderJudge(path=None).link_model()
     t = time.time()

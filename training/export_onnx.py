@@ -79,8 +79,7 @@ def export_late(folder: Path) -> tuple[Path, Path]:
     arithmetic. Exported with the eager attention (traced, the scaled-dot-product path moved token
     states by up to 0.9) and without onnxruntime's BERT fusions (its embedding fusion misreads the
     claim graph, and fused it ran no faster)."""
-    late = load_late_net(folder)
-    late.net.encoder.config._attn_implementation = "eager"
+    late = load_late_net(folder, attention="eager")
     hidden = late.net.encoder.config.hidden_size
     ids = torch.ones((2, 16), dtype=torch.long)
     states = torch.zeros((1, 12, hidden))

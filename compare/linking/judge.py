@@ -152,16 +152,22 @@ class CrossEncoderJudge:
                 opts.log_severity_level = 3
                 if self.threads or self.workers > 1:  # several pairs at once, each on one core (see score)
                     opts.intra_op_num_threads = self.threads or 1
-                self._tok = PairTokenizer(folder / "tokenizer.json")
-                self._net = ort.InferenceSession(str(graph), opts, providers=["CPUExecutionProvider"])
-                self._reads_cosine = any(i.name == "cosine" for i in self._net.get_inputs())
+                tok = PairTokenizer(folder / "tokenizer.json")
+                net = ort.InferenceSession(str(graph), opts, providers=["CPUExecutionProvider"])
+                claim_net = None
                 if late:
                     graph = folder / CLAIM_FILE
-                    self._claim_net = ort.InferenceSession(str(graph), opts, providers=["CPUExecutionProvider"])
+                    claim_net = ort.InferenceSession(str(graph), opts, providers=["CPUExecutionProvider"])
             except Exception as exc:  # onnxruntime and tokenizers raise many kinds
                 raise ModelError(f"cannot load the pair model {graph} ({type(exc).__name__}); "
                                  "reinstall compare-news or pass --judge-model with a trained model folder") from exc
+            # set together, so that a graph that fails to load leaves nothing half loaded
+            self._tok, self._net, self._claim_net = tok, net, claim_net
+            self._reads_cosine = any(i.name == "cosine" for i in net.get_inputs())
             return self._net
+        if "split" in self._meta():
+            raise ModelError(f"{folder} holds a late-read pair model that is not exported; run "
+                             "python training/export_onnx.py on it first")
         import torch
         from transformers import AutoTokenizer
 
@@ -268,8 +274,9 @@ class CrossEncoderJudge:
 
         Pairs are read ``block`` at a time, those of one group of connected claims (about a
         story) together; a claim's states are dropped after the last pair that reads them, and
-        past ``max_claims`` held (about 50 kB each) those the next block does not read are
-        dropped too (read again if needed), so memory stays bounded on any corpus."""
+        past ``max_claims`` held, those the next block does not read are dropped too (read again
+        if needed). At most ``max_claims`` + 2 ``block`` claims' states are held (1.5 kB a token
+        at width 384: about 50 kB for a claim of 31 tokens, 196 kB at 128), on any corpus."""
         from concurrent.futures import ThreadPoolExecutor
 
         order = grouped_pairs(pairs)
@@ -325,15 +332,20 @@ class CrossEncoderJudge:
         same, n = net.run(None, feed)
         return same.astype(np.float64), n.astype(np.float64)
 
+    def _meta(self) -> dict:
+        """The folder's model.json (name, base, cosine_of, split ...), or nothing."""
+        card = self._folder() / "model.json"
+        return json.loads(card.read_text()) if card.is_file() else {}
+
     def describe(self) -> dict:
         folder = self._folder()
-        card = folder / "model.json"
-        meta = json.loads(card.read_text()) if card.is_file() else {}
+        meta = self._meta()
         runtime = ("onnxruntime, claims then pairs" if self._late() else "onnxruntime int8"
                    if (folder / ONNX_FILE).is_file() else "torch int8" if self.quantize else "torch fp32")
         return {"name": meta.get("name", folder.name), "source": "bundled" if self.path is None else "user",
                 "base": meta.get("base", ""), "runtime": runtime} | (
-                    {"cosine_of": meta["cosine_of"]} if meta.get("cosine_of") else {})
+                    {"cosine_of": meta["cosine_of"]} if meta.get("cosine_of") else {}) | (
+                    {"split": meta["split"]} if "split" in meta else {})
 
 
 def grouped_pairs(pairs: Sequence[tuple[str, str]]) -> list[int]:

@@ -38,15 +38,18 @@ class PairNet(nn.Module):
         return same, self.nli(pooled)
 
 
-def load_pair_net(folder) -> PairNet:
-    """The network with the trained weights of ``folder`` (config.json + model.safetensors), fp32."""
+def load_pair_net(folder, attention: str | None = None) -> PairNet:
+    """The network with the trained weights of ``folder`` (config.json + model.safetensors), fp32;
+    ``attention`` picks transformers' attention implementation ("eager" to export: see
+    training/export_onnx.py), fixed when the model is built."""
     from pathlib import Path
 
     from safetensors.torch import load_file
     from transformers import AutoConfig, AutoModel
 
     folder = Path(folder)
-    net = PairNet(AutoModel.from_config(AutoConfig.from_pretrained(str(folder))))
+    config = AutoConfig.from_pretrained(str(folder))
+    net = PairNet(AutoModel.from_config(config, **({"attn_implementation": attention} if attention else {})))
     state = {k: v.float() for k, v in load_file(str(folder / "model.safetensors")).items()}
     state.pop("encoder.embeddings.position_ids", None)  # a buffer older transformers saved
     state.setdefault("cos_coef", torch.zeros(2))  # judges trained before the residual head
@@ -54,14 +57,14 @@ def load_pair_net(folder) -> PairNet:
     return net.eval()
 
 
-def load_late_net(folder) -> LatePairNet:
+def load_late_net(folder, attention: str | None = None) -> LatePairNet:
     """The late-read network of ``folder``: its weights as :func:`load_pair_net` reads them, and
     ``split`` from its model.json."""
     import json
     from pathlib import Path
 
     split = json.loads((Path(folder) / "model.json").read_text())["split"]
-    return LatePairNet(load_pair_net(folder), int(split)).eval()
+    return LatePairNet(load_pair_net(folder, attention), int(split)).eval()
 
 
 class LatePairNet(nn.Module):
