@@ -64,14 +64,11 @@ class _Join(torch.nn.Module):
         self.late = late
 
     def forward(self, states_a, states_b, cosine):
-        net = self.late.net
-        h = torch.cat([states_a, states_b[:, 1:]], 1)
-        for layer in net.encoder.encoder.layer[self.late.split:]:
-            out = layer(h)
-            h = out[0] if isinstance(out, tuple) else out
-        pooled = h.mean(1)
-        same = net.same(pooled).squeeze(-1) + net.cos_coef[0] * cosine + net.cos_coef[1]
-        return same, torch.softmax(net.nli(pooled), -1)
+        late = self.late
+        h = torch.cat([states_a, states_b[:, 1:]], 1)  # one pair a run: no padding, no mask
+        h = late.run_layers(h, None, late.split, len(late.net.encoder.encoder.layer))
+        same, nli = late.net.heads(h, None, cosine)
+        return same, torch.softmax(nli, -1)
 
 
 def export_late(folder: Path) -> tuple[Path, Path]:

@@ -30,8 +30,16 @@ class PairNet(nn.Module):
     def forward(self, input_ids, attention_mask, token_type_ids, cosine=None):
         h = self.encoder(input_ids=input_ids, attention_mask=attention_mask,
                          token_type_ids=token_type_ids).last_hidden_state
-        m = attention_mask.unsqueeze(-1).to(h.dtype)
-        pooled = self.dropout((h * m).sum(1) / m.sum(1).clamp(min=1.0))
+        return self.heads(h, attention_mask, cosine)
+
+    def heads(self, h, mask=None, cosine=None):
+        """The "same" logit (plus the cosine residual, where given) and the NLI logits of token
+        states ``h``, mean-pooled over ``mask`` (None: every token)."""
+        if mask is None:
+            pooled = self.dropout(h.mean(1))
+        else:
+            m = mask.unsqueeze(-1).to(h.dtype)
+            pooled = self.dropout((h * m).sum(1) / m.sum(1).clamp(min=1.0))
         same = self.same(pooled).squeeze(-1)
         if cosine is not None:
             same = same + self.cos_coef[0] * cosine.to(same.dtype) + self.cos_coef[1]
@@ -82,8 +90,9 @@ class LatePairNet(nn.Module):
         self.net = net
         self.split = split
 
-    def _layers(self, h, mask, lo: int, hi: int):
-        ext = (1.0 - mask[:, None, None, :].to(h.dtype)) * torch.finfo(h.dtype).min
+    def run_layers(self, h, mask, lo: int, hi: int):
+        """Layers lo..hi-1 on token states ``h`` (``mask``: the padding, None for none)."""
+        ext = None if mask is None else (1.0 - mask[:, None, None, :].to(h.dtype)) * torch.finfo(h.dtype).min
         for layer in self.net.encoder.encoder.layer[lo:hi]:
             out = layer(h, attention_mask=ext)
             h = out[0] if isinstance(out, tuple) else out
@@ -95,7 +104,7 @@ class LatePairNet(nn.Module):
         pos = torch.arange(input_ids.shape[1], device=input_ids.device)[None].expand_as(input_ids)
         h = emb.LayerNorm(emb.word_embeddings(input_ids) + emb.position_embeddings(pos)
                           + emb.token_type_embeddings(torch.zeros_like(input_ids)))
-        return self._layers(h, attention_mask, 0, self.split)
+        return self.run_layers(h, attention_mask, 0, self.split)
 
     def join(self, ha, mask_a, hb, mask_b, cosine=None):
         """The "same" logit and NLI logits of pairs from their claims' states (padded batches)."""
@@ -104,13 +113,8 @@ class LatePairNet(nn.Module):
         width = max(len(x) for x in rows)
         h = torch.stack([nn.functional.pad(x, (0, 0, 0, width - len(x))) for x in rows])
         mask = torch.stack([torch.arange(width) < len(x) for x in rows]).long()
-        h = self._layers(h, mask, self.split, len(self.net.encoder.encoder.layer))
-        m = mask.unsqueeze(-1).to(h.dtype)
-        pooled = self.net.dropout((h * m).sum(1) / m.sum(1))
-        same = self.net.same(pooled).squeeze(-1)
-        if cosine is not None:
-            same = same + self.net.cos_coef[0] * cosine.to(same.dtype) + self.net.cos_coef[1]
-        return same, self.net.nli(pooled)
+        h = self.run_layers(h, mask, self.split, len(self.net.encoder.encoder.layer))
+        return self.net.heads(h, mask, cosine)
 
     def forward(self, a_ids, a_mask, b_ids, b_mask, cosine=None):
         return self.join(self.claim(a_ids, a_mask), a_mask, self.claim(b_ids, b_mask), b_mask, cosine)
